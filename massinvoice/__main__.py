@@ -1,0 +1,3 @@
+from massinvoice.cli import main
+
+main()

@@ -1,0 +1,83 @@
+"""Warnings per order: what the source ERP lets through unchecked, we show.
+
+Each warning has a stable code (see ``config.WARNING_CODES``). ``--strict`` (or the config's
+``strict`` list) turns chosen codes into refusals at invoice time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from massinvoice.model import Order, OrderWarning, Status
+
+TOLERANCE = Decimal("0.01")
+
+
+def order_warnings(
+    order: Order, known_customers: Iterable[str] | None = None
+) -> tuple[OrderWarning, ...]:
+    """Every warning for one order, in a stable order: order-level first, then by line."""
+    out: list[OrderWarning] = []
+
+    def warn(code: str, message: str, line_no: int | None = None) -> None:
+        out.append(OrderWarning(code, order.order_no, message, line_no))
+
+    status = order.status
+    if status is Status.NOT_PACKED:
+        warn("not_packed", "no box packed yet")
+    elif status is Status.PARTIAL:
+        warn("partial", f"partially packed: {order.packed_boxes} of {order.boxes} boxes")
+    if not order.awb:
+        warn("missing_awb", "no AWB (air waybill)")
+    if not order.dae:
+        warn("missing_dae", "no DAE (export declaration)")
+    if len(order.currencies) > 1:
+        warn("mixed_currency", f"lines in several currencies: {', '.join(order.currencies)}")
+    if known_customers is not None and order.bill_customer not in known_customers:
+        warn(
+            "unknown_customer",
+            f"bill customer {order.bill_customer!r} is not in the customer directory",
+        )
+    for line in order.lines:
+        n = line.line_no
+        if line.confirmed_boxes is not None and line.confirmed_boxes < line.boxes:
+            warn(
+                "unconfirmed",
+                f"line {n}: {line.boxes - line.confirmed_boxes} of {line.boxes} boxes not confirmed",
+                n,
+            )
+        if line.unit_price is None or line.unit_price == 0:
+            warn(
+                "zero_price",
+                f"line {n}: price is {'missing' if line.unit_price is None else '0.00'}",
+                n,
+            )
+        elif line.min_price is not None and line.unit_price < line.min_price:
+            warn(
+                "under_min", f"line {n}: price {line.unit_price} under minimum {line.min_price}", n
+            )
+        if line.boxes <= 0 or line.stems <= 0 or line.quantity <= 0:
+            warn("bad_quantity", f"line {n}: zero or negative quantity", n)
+        if (
+            line.amount is not None
+            and line.unit_price is not None
+            and abs(line.amount - line.computed_amount) > TOLERANCE
+        ):
+            expected = f"{line.quantity} x {line.unit_price} = {line.computed_amount}"
+            warn("amount_mismatch", f"line {n}: exported amount {line.amount} is not {expected}", n)
+    return tuple(out)
+
+
+def refusals(warnings: Iterable[OrderWarning], strict: Iterable[str]) -> tuple[OrderWarning, ...]:
+    """The warnings that strict mode refuses."""
+    codes = set(strict)
+    return tuple(w for w in warnings if w.code in codes)
+
+
+def summary(warnings: Iterable[OrderWarning]) -> str:
+    """A short cell text: 'zero_price x2, missing_awb'."""
+    counts: dict[str, int] = {}
+    for w in warnings:
+        counts[w.code] = counts.get(w.code, 0) + 1
+    return ", ".join(code if n == 1 else f"{code} x{n}" for code, n in counts.items())

@@ -1,0 +1,237 @@
+"""The records the pipeline passes along: orders and their lines, statuses, warnings.
+
+Records are frozen: later stages make new ones (``dataclasses.replace``) instead of changing
+them. Money and prices are ``Decimal``; quantities are ``int``. Every record knows where it
+came from (file, sheet, row) so any message can point the user at the cell to fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+CENT = Decimal("0.01")
+
+
+def money(value: Decimal, places: int = 2) -> Decimal:
+    """Round half-up to the currency's cents (2 places unless told)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+class Status(StrEnum):
+    """Order status, in the order of the source screen's colours."""
+
+    INVOICED = "INVOICED"
+    PACKED = "PACKED"
+    PARTIAL = "PARTIAL"
+    NOT_PACKED = "NOT PACKED"
+
+
+# Real cell fills of the selection sheet, by status.
+STATUS_FILLS = {
+    Status.INVOICED: "BFBFBF",
+    Status.NOT_PACKED: "FFFFFF",
+    Status.PARTIAL: "FFEB9C",
+    Status.PACKED: "C6EFCE",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a record was read: file name, sheet (None for csv) and 1-based row."""
+
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One order line: a number of boxes of one product at one price."""
+
+    order_no: str
+    line_no: int  # 1-based position within the order, in export order
+    species: str = ""
+    variety: str = ""
+    length: str = ""  # length or grade as exported: "60", "60 cm", "Select"
+    box_type: str = ""  # FB, HB, QB, EB ...
+    boxes: int = 0
+    packed_boxes: int = 0
+    confirmed_boxes: int | None = None  # None: the export has no such column
+    bunches: int = 0
+    stems_per_bunch: int = 0
+    stems: int = 0
+    unit: str = "stem"  # "stem" or "bunch": what unit_price is per
+    unit_price: Decimal | None = None
+    min_price: Decimal | None = None
+    amount: Decimal | None = None  # as exported; the invoice recomputes it
+    currency: str = ""
+    extra: tuple[tuple[str, str], ...] = ()  # unknown columns, header -> text
+    source: Source | None = field(default=None, compare=False)
+
+    @property
+    def quantity(self) -> int:
+        """How many units the price applies to."""
+        return self.bunches if self.unit == "bunch" else self.stems
+
+    @property
+    def computed_amount(self) -> Decimal:
+        """Quantity x unit price, rounded half-up to cents (0 without a price)."""
+        return money(Decimal(self.quantity) * (self.unit_price or Decimal(0)))
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A purchase order: its header fields and its lines."""
+
+    order_no: str
+    bill_customer: str
+    lines: tuple[Line, ...]
+    customer_po: str = ""
+    order_date: dt.date | None = None
+    ship_date: dt.date | None = None
+    flight_date: dt.date | None = None
+    ship_customer: str = ""
+    sales_rep: str = ""
+    cargo_agency: str = ""
+    market: str = ""
+    incoterm: str = ""
+    awb: str = ""
+    hawb: str = ""
+    dae: str = ""
+    currency: str = ""
+    invoice_no: str = ""  # non-empty: already invoiced (by the export or by our registry)
+    source: Source | None = field(default=None, compare=False)
+
+    @property
+    def boxes(self) -> int:
+        return sum(line.boxes for line in self.lines)
+
+    @property
+    def packed_boxes(self) -> int:
+        return sum(min(line.packed_boxes, line.boxes) for line in self.lines)
+
+    @property
+    def bunches(self) -> int:
+        return sum(line.bunches for line in self.lines)
+
+    @property
+    def stems(self) -> int:
+        return sum(line.stems for line in self.lines)
+
+    @property
+    def amount(self) -> Decimal:
+        """Sum of the lines' rounded amounts."""
+        return sum((line.computed_amount for line in self.lines), Decimal(0))
+
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        seen = dict.fromkeys(line.currency or self.currency for line in self.lines)
+        return tuple(c for c in seen if c)
+
+    @property
+    def status(self) -> Status:
+        if self.invoice_no:
+            return Status.INVOICED
+        packed, boxes = self.packed_boxes, self.boxes
+        if boxes > 0 and packed >= boxes:
+            return Status.PACKED
+        if packed > 0:
+            return Status.PARTIAL
+        return Status.NOT_PACKED
+
+    @property
+    def invoiceable(self) -> bool:
+        return self.status is not Status.INVOICED
+
+    def fulls(self, factors: dict[str, Decimal]) -> Decimal:
+        """Full-box equivalents (FB 1, HB 0.5, QB 0.25, EB 0.125 by default)."""
+        return sum(
+            (
+                Decimal(line.boxes) * factors.get(line.box_type.upper(), Decimal(0))
+                for line in self.lines
+            ),
+            Decimal(0),
+        )
+
+    def fingerprint(self) -> str:
+        """A short hash of what would be invoiced: detects edits and changed exports."""
+        h = hashlib.sha256()
+        for value in (self.order_no, self.bill_customer, self.ship_customer, self.currency):
+            h.update(value.encode() + b"\x1f")
+        for line in self.lines:
+            row = (
+                line.line_no, line.species, line.variety, line.length, line.box_type,
+                line.boxes, line.packed_boxes, line.bunches, line.stems_per_bunch, line.stems,
+                line.unit, line.unit_price, line.currency,
+            )  # fmt: skip
+            h.update(repr(row).encode() + b"\x1e")
+        return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderWarning:
+    """Something the source ERP lets through and we show: an order may still be invoiced."""
+
+    code: str
+    order_no: str
+    message: str
+    line_no: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """A bill customer's details from the customer directory (what exports rarely carry)."""
+
+    name: str
+    code: str = ""
+    tax_id: str = ""
+    address: tuple[str, ...] = ()
+    city: str = ""
+    country: str = ""
+    email: str = ""
+    language: str = ""  # "en" / "es"; empty = the config's language
+    payment_terms: str = ""
+    einvoice: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What `select` keeps; empty tuples mean no restriction."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    date_field: str = "ship"  # ship | order | flight
+    reps: tuple[str, ...] = ()
+    clients: tuple[str, ...] = ()
+    cargo_agencies: tuple[str, ...] = ()
+    markets: tuple[str, ...] = ()
+    status: str = "all"  # all | invoiced | non-invoiced
+
+    def describe(self) -> list[tuple[str, str]]:
+        """The filters as (label, value) pairs, for the workbook's header and the report."""
+        rows: list[tuple[str, str]] = []
+        if self.date_from or self.date_to:
+            span = f"{self.date_from or '…'} to {self.date_to or '…'}"
+            rows.append((f"{self.date_field} date", span))
+        for label, values in (
+            ("sales rep", self.reps),
+            ("client", self.clients),
+            ("cargo agency", self.cargo_agencies),
+            ("market", self.markets),
+        ):
+            if values:
+                rows.append((label, ", ".join(values)))
+        rows.append(("status", self.status))
+        return rows
