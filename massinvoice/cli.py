@@ -1,13 +1,398 @@
-"""Command line: parses options, calls the library, prints. Nothing else lives here."""
+"""Command line: parses options, calls the library, prints. Nothing else lives here.
+
+Exit codes: 0 success, 1 partial (some orders skipped or failed), 2 bad input or usage.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import click
 
 from massinvoice import __version__
+from massinvoice.config import Config, load_config
+from massinvoice.errors import InputError, MassInvoiceError, RegistryError
+from massinvoice.model import Filters
+
+EXIT_PARTIAL, EXIT_INPUT = 1, 2
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn our errors into clear messages and exit codes: never a traceback for a user mistake."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            n = len(exc.problems)
+            click.secho(
+                f"Cannot continue: {n} problem{'s' if n != 1 else ''} to fix.", fg="red", err=True
+            )
+            click.echo(exc.report(), err=True)
+            sys.exit(EXIT_INPUT)
+        except RegistryError as exc:
+            click.secho(f"Registry: {exc}", fg="red", err=True)
+            sys.exit(EXIT_INPUT)
+        except MassInvoiceError as exc:
+            click.secho(str(exc), fg="red", err=True)
+            sys.exit(EXIT_INPUT)
+
+    return wrapper
+
+
+def _config(path: str | None) -> Config:
+    return load_config(path)
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date like 2026-11-20", param_hint=option
+        ) from None
+
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False),
+    help="massinvoice.toml to use (default: $MASSINVOICE_CONFIG, else the nearest one upwards).",
+)  # fmt: skip
+registry_option = click.option(
+    "--registry", "registry_url", default="", metavar="URL",
+    help="Registry database URL (default: the config's, else sqlite beside the config).",
+)  # fmt: skip
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="massinvoice")
 def main() -> None:
-    """Turn an ERP's order export into invoices, in bulk, never twice for the same order."""
+    """Turn an ERP's order export into invoices, in bulk, never twice for the same order.
+
+    \b
+    1. massinvoice select orders.xlsx -o selection.xlsx     colour-coded sheet to mark
+    2. (open it in Excel or LibreOffice, type X in Select, save)
+    3. massinvoice invoice selection.xlsx -o invoices/      numbered PDFs, register, report
+
+    Try it on the bundled samples: massinvoice demo demo-out
+    """
+
+
+@main.command()
+@click.argument("exports", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Selection workbook to write (.xlsx).",
+)
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First date to include.")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last date to include.")
+@click.option(
+    "--date-field",
+    type=click.Choice(["ship", "order", "flight"]),
+    default="ship",
+    show_default=True,
+    help="Which date --from/--to apply to.",
+)
+@click.option("--rep", multiple=True, help="Sales rep (repeatable).")
+@click.option("--client", multiple=True, help="Bill or ship customer (repeatable).")
+@click.option("--cargo-agency", multiple=True, help="Cargo agency (repeatable).")
+@click.option("--market", multiple=True, help="Market (repeatable).")
+@click.option(
+    "--status",
+    type=click.Choice(["all", "invoiced", "non-invoiced"]),
+    default="all",
+    show_default=True,
+)
+@click.option(
+    "--select-all", is_flag=True, help="Pre-mark every invoiceable (not gray) order with X."
+)
+@click.option(
+    "--no-registry", is_flag=True, help="Do not ask the registry which orders it has invoiced."
+)
+@config_option
+@registry_option
+@friendly
+def select(exports, output, date_from, date_to, date_field, rep, client, cargo_agency, market,
+           status, select_all, no_registry, config_path, registry_url) -> None:  # fmt: skip
+    """Read order export(s) and write the colour-coded selection workbook.
+
+    EXPORTS are .xlsx, .xlsm, .xls, .ods or .csv files, English or Spanish headers; several are
+    merged. Filters match case- and accent-insensitively; --client also matches ship customers.
+
+    \b
+    Examples:
+      massinvoice select orders.xlsx -o selection.xlsx
+      massinvoice select orders.xlsx -o sel.xlsx --from 2026-11-16 --to 2026-11-22 --status non-invoiced
+      massinvoice select a.csv b.xlsx -o sel.xlsx --rep "Ana Torres" --market US --select-all
+    """
+    from massinvoice.selecting import select_orders
+
+    config = _config(config_path)
+    filters = Filters(
+        date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"),
+        date_field=date_field, reps=rep, clients=client, cargo_agencies=cargo_agency,
+        markets=market, status=status,
+    )  # fmt: skip
+    result = select_orders(
+        [Path(p) for p in exports], Path(output), config=config, filters=filters,
+        select_all=select_all, registry_url=registry_url, use_registry=not no_registry,
+    )  # fmt: skip
+    status_text = ", ".join(f"{k.lower()} {v}" for k, v in sorted(result.by_status.items()))
+    click.echo(
+        f"Read {result.read} orders; listed {result.listed} ({result.lines} lines): {status_text}."
+    )
+    if result.invoiced_by_registry:
+        click.echo(f"{result.invoiced_by_registry} shown as invoiced because the registry says so.")
+    if result.preselected:
+        click.echo(f"Pre-selected {result.preselected} invoiceable orders.")
+    if result.warnings:
+        click.echo("Warnings: " + ", ".join(f"{k} {v}" for k, v in sorted(result.warnings.items())))
+    click.secho(f"Wrote {result.path}", fg="green")
+
+
+@main.command()
+@click.argument("selection", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the PDFs, register and report.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Render DRAFT previews; take no number, change no registry."
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse orders with the config's strict warnings (zero price, under minimum ...).",
+)
+@click.option(
+    "--date",
+    "date_rule",
+    default="",
+    metavar="today|ship|flight|YYYY-MM-DD",
+    help="Invoice date (default: config, else today).",
+)
+@click.option(
+    "--group-by",
+    type=click.Choice(["order", "customer"]),
+    default="order",
+    show_default=True,
+    help="One invoice per order, or per bill customer + ship customer + currency + AWB.",
+)
+@click.option(
+    "--partial",
+    type=click.Choice(["ordered", "packed", "skip"]),
+    default=None,
+    help="Partially packed orders (default: config, else ordered).",
+)
+@click.option("--merged", is_flag=True, help="Also write one merged PDF for printing.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Render with N processes.",
+)
+@config_option
+@registry_option
+@friendly
+def invoice(selection, output, dry_run, strict, date_rule, group_by, partial, merged, jobs,
+            config_path, registry_url) -> None:  # fmt: skip
+    """Issue numbered PDF invoices for the orders marked in a saved selection workbook.
+
+    Orders already invoiced (in the export or in the registry) are skipped with a reason, whatever
+    the sheet says; a rerun after a crash finishes the interrupted invoices with the same numbers.
+
+    \b
+    Examples:
+      massinvoice invoice selection.xlsx -o invoices/2026-11-20
+      massinvoice invoice selection.xlsx -o preview --dry-run
+      massinvoice invoice selection.xlsx -o out --group-by customer --merged --jobs 2 --strict
+    """
+    from massinvoice.invoicing import InvoiceOptions, invoice_selection, parse_date_rule
+
+    config = _config(config_path)
+    options = InvoiceOptions(
+        dry_run=dry_run, strict=strict, date=parse_date_rule(date_rule) if date_rule else "",
+        group_by=group_by, partial=partial or "", merged=merged, jobs=jobs,
+        registry_url=registry_url,
+    )  # fmt: skip
+    with click.progressbar(length=1, label="Invoices", file=sys.stderr, show_pos=True) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        result = invoice_selection(
+            Path(selection), Path(output), config=config, options=options, progress=progress
+        )
+    print_run(result)
+    sys.exit(result.exit_code)
+
+
+def print_run(result: Any) -> None:
+    """The one-screen summary of an invoice run."""
+    from collections import Counter
+
+    kind = "draft previews" if result.dry_run else "invoices"
+    click.secho(f"Issued {len(result.issued)} {kind} in {result.outdir}", fg="green", bold=True)
+    if result.issued:
+        first, last = result.issued[0].number, result.issued[-1].number
+        click.echo(f"  numbers {first} .. {last}" if first != last else f"  number {first}")
+    recovered = sum(1 for i in result.issued if i.recovered)
+    if recovered:
+        click.echo(f"  {recovered} finished for an interrupted earlier run")
+    totals: dict[str, Any] = {}
+    for (_, currency), amount in result.issued_totals.items():
+        totals[currency] = totals.get(currency, 0) + amount
+    for currency, amount in sorted(totals.items()):
+        click.echo(f"  total {currency} {amount:,.2f} (before taxes)")
+    if result.skipped:
+        reasons = Counter(s.code for s in result.skipped)
+        click.secho(
+            f"Skipped {len(result.skipped)} orders: "
+            + ", ".join(f"{k} {v}" for k, v in reasons.most_common()),
+            fg="yellow",
+        )
+        for s in result.skipped[:10]:
+            click.echo(f"  {s.order_no}: {s.reason}")
+        if len(result.skipped) > 10:
+            click.echo(f"  ... {len(result.skipped) - 10} more in the report")
+    if result.edits:
+        click.echo(f"{len(result.edits)} corrections from the sheet used (listed in the report).")
+    ok = "OK" if result.control_ok else "CHECK"
+    click.echo(
+        f"Control totals: {ok}. Report: {result.files.get('report')}  Register: {result.files.get('register')}"
+    )
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--language", type=click.Choice(["en", "es"]), default="en", show_default=True)
+@friendly
+def init(folder, language) -> None:
+    """Write a commented massinvoice.toml and an empty customers.csv into FOLDER.
+
+    \b
+    Example:
+      massinvoice init ~/billing && $EDITOR ~/billing/massinvoice.toml
+    """
+    from massinvoice.scaffold import init_config
+
+    written = init_config(Path(folder), language=language)
+    for path in written:
+        click.echo(f"wrote {path}")
+    if not written:
+        click.echo("nothing to do: the files exist already")
+
+
+@main.command()
+@click.argument("outdir", type=click.Path(file_okay=False))
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=2, show_default=True)
+@friendly
+def demo(outdir, jobs) -> None:
+    """Run the whole cycle on the bundled samples, in OUTDIR, with a throwaway registry.
+
+    \b
+    Example:
+      massinvoice demo demo-out
+    """
+    from massinvoice.demo import run_demo
+
+    run_demo(Path(outdir), jobs=jobs, echo=click.echo)
+
+
+@main.command()
+@click.argument("number")
+@click.option("--reason", required=True, help="Why the invoice is void (kept in the registry).")
+@click.option(
+    "--release-orders",
+    is_flag=True,
+    help="Make its orders invoiceable again (they get a new number).",
+)
+@config_option
+@registry_option
+@friendly
+def void(number, reason, release_orders, config_path, registry_url) -> None:
+    """Void an issued invoice: the number stays recorded with its reason, never reused.
+
+    \b
+    Example:
+      massinvoice void 001-001-000000042 --reason "wrong customer" --release-orders
+    """
+    from massinvoice.registry import Registry
+
+    config = _config(config_path)
+    registry = Registry(registry_url or config.registry_url)
+    try:
+        record = registry.void(number, reason, release_orders=release_orders)
+    finally:
+        registry.close()
+    click.echo(f"voided {record.number}: {reason}")
+    if release_orders:
+        click.echo(f"orders invoiceable again: {', '.join(record.orders)}")
+
+
+@main.group()
+def registry() -> None:
+    """Look at or move the invoice registry."""
+
+
+@registry.command("list")
+@click.option("--state", type=click.Choice(["pending", "issued", "void"]), default=None)
+@click.option("--limit", type=int, default=None)
+@config_option
+@registry_option
+@friendly
+def registry_list(state, limit, config_path, registry_url) -> None:
+    """List invoices in the registry, newest last.
+
+    \b
+    Example:
+      massinvoice registry list --state void
+    """
+    from massinvoice.registry import Registry
+
+    config = _config(config_path)
+    reg = Registry(registry_url or config.registry_url)
+    try:
+        records = reg.list(state=state, limit=limit)
+    finally:
+        reg.close()
+    for r in records:
+        extra = f"  ({r.reason})" if r.reason else ""
+        click.echo(
+            f"{r.number:<22} {r.state:<8} {r.date}  {r.customer[:32]:<32} {r.currency} {r.total:>12,.2f}  {', '.join(r.orders)}{extra}"
+        )
+    click.echo(f"{len(records)} invoices")
+
+
+@registry.command("migrate")
+@click.argument("source_url")
+@click.argument("target_url")
+@friendly
+def registry_migrate(source_url, target_url) -> None:
+    """Copy a registry (e.g. SQLite) into another (e.g. PostgreSQL), checked and idempotent.
+
+    \b
+    Example:
+      massinvoice registry migrate sqlite:///massinvoice.sqlite "$MASSINVOICE_REGISTRY"
+    """
+    from massinvoice.registry import migrate_registry
+
+    summary = migrate_registry(source_url, target_url)
+    for key, value in summary.items():
+        click.echo(f"{key}: {value}")
