@@ -1,0 +1,59 @@
+"""Shared fixtures: a billing folder with a config, and exports made by the sample generator."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+def load_generator():
+    """samples/generate.py as a module (it is a script, not part of the package)."""
+    name = "massinvoice_samples_generate"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, SAMPLES / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+SELLER_CONFIG = """\
+language = "en"
+invoice_date = "2026-11-23"
+[seller]
+name = "Flores de Prueba S.A."
+tax_id = "1790000000001"
+address = ["Km 5 Via Cayambe", "Cayambe, Ecuador"]
+country = "Ecuador"
+[series]
+name = "001-001"
+format = "001-001-{seq:09d}"
+"""
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A folder with a massinvoice.toml (seller filled in) and a customer directory."""
+    (tmp_path / "massinvoice.toml").write_text(SELLER_CONFIG, encoding="utf-8")
+    (tmp_path / "customers.csv").write_text((SAMPLES / "customers.csv").read_text("utf-8"), "utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def make_export(tmp_path: Path):
+    """make_export(n_orders, name='orders.xlsx', seed=2611) -> path of a generated export."""
+    gen = load_generator()
+
+    def make(n_orders: int, name: str = "orders.xlsx", seed: int = 2611) -> Path:
+        path = tmp_path / name
+        gen.write_xlsx(gen.generate(n_orders, seed=seed), path)
+        return path
+
+    return make
