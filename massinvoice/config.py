@@ -41,6 +41,7 @@ class Seller:
     phone: str = ""
     email: str = ""
     website: str = ""
+    country_code: str = ""  # ISO 3166 alpha-2, e.g. EC; e-invoices need it
     logo: str = ""  # path, resolved against the config folder
     bank: tuple[str, ...] = ()
 
@@ -87,6 +88,7 @@ class Config:
     strict: tuple[str, ...] = DEFAULT_STRICT
     select_all: bool = False
     select_status: str = "all"
+    einvoice: str = "off"  # Factur-X XML in the PDF: off | directory (customers who want it) | all
     seller: Seller = field(default_factory=Seller)
     series: Series = field(default_factory=Series)
     taxes: tuple[TaxLine, ...] = (TaxLine("VAT 0% (export)", Decimal(0)),)
@@ -190,6 +192,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
         "language": ("en", "es"), "paper": ("A4", "Letter"), "date_order": ("dmy", "mdy"),
         "partial": ("ordered", "packed", "skip"),
         "select_status": ("all", "invoiced", "non-invoiced"),
+        "einvoice": ("off", "directory", "all"),
     }  # fmt: skip
     for key, allowed in choices.items():
         if key in scalars and scalars[key] not in allowed:

@@ -27,12 +27,15 @@ strict = ["zero_price", "under_min", "unconfirmed", "bad_quantity", "mixed_curre
 # Batch mode (massinvoice run): how exports become selection workbooks.
 select_all = false           # pre-mark every invoiceable order with X
 select_status = "non-invoiced"
+# Factur-X / ZUGFeRD (EN 16931) XML inside each PDF, for EU importers:
+einvoice = "off"             # off | directory (customers whose E-Invoice column says yes) | all
 
 [seller]
 name = "{seller}"
 tax_id = "{tax_id}"
 address = ["{street}", "{city}"]
 country = "{country}"
+country_code = "EC"
 phone = "+593 2 000 0000"
 email = "billing@example.com"
 # logo = "logo.png"
