@@ -1,0 +1,321 @@
+"""Invoice documents: HTML from a jinja2 template, PDF through WeasyPrint.
+
+A :class:`Renderer` is built once per process from the config: the template environment, the
+parsed stylesheet and the font configuration are reused for every invoice (parsing them per
+document costs about a quarter of the time). It holds WeasyPrint objects that cannot be pickled,
+so worker processes each build their own from the (picklable) config.
+
+Nothing from the data is trusted: jinja2 escapes every value, and WeasyPrint fetches through a
+:class:`RestrictedFetcher` that serves only the template folders, the fonts and the configured
+logo, and refuses everything else (network, other files).
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from weasyprint import CSS, HTML
+from weasyprint.document import Document
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from massinvoice.amount_words import amount_in_words
+from massinvoice.config import Config
+from massinvoice.documents import LANGUAGES, Invoice, InvoiceLine
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+FONTS = TEMPLATES / "fonts"
+LOGO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"})
+PAPER = {"A4": "A4", "Letter": "letter"}
+
+FIGURE_SPACE = "\u2007"  # as wide as a digit
+
+log = logging.getLogger(__name__)
+
+
+def decimals(value: Decimal, low: int, high: int) -> int:
+    """How many decimals ``value`` needs, kept between ``low`` and ``high``."""
+    exponent = value.normalize().as_tuple().exponent
+    return min(high, max(low, -exponent if isinstance(exponent, int) else 0))
+
+
+class FetchRefused(PermissionError):
+    """A URL outside what an invoice may load; WeasyPrint logs it and goes on without it."""
+
+
+class RestrictedFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that reads only files inside given folders, or given files.
+
+    Paths are resolved (symlinks and ``..``) before they are checked, so a link inside the
+    template folder cannot point outside it. No other scheme than ``file:`` is ever opened.
+    """
+
+    def __init__(self, folders: Iterable[Path], files: Iterable[Path] = ()):
+        super().__init__(allowed_protocols=("file",))
+        self.folders = tuple(Path(f).resolve() for f in folders)
+        self.files = frozenset(Path(f).resolve() for f in files)
+
+    def allowed_path(self, url: str) -> Path:
+        """The local file ``url`` names, if it may be read; else :class:`FetchRefused`."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file":
+            raise FetchRefused(f"refused to fetch {url[:200]!r}: only local template files")
+        if parts.netloc not in ("", "localhost"):
+            raise FetchRefused(f"refused to fetch {url[:200]!r}: remote file host")
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+        inside = any(path.is_relative_to(folder) for folder in self.folders)
+        if not (inside or path in self.files) or not path.is_file():
+            raise FetchRefused(f"refused to fetch {url[:200]!r}: not a template, font or logo")
+        return path
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        path = self.allowed_path(url)
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": mime})
+
+
+@dataclass(frozen=True, slots=True)
+class Formatter:
+    """Numbers and dates as the invoice's language writes them (en 1,234.56; es 1.234,56)."""
+
+    language: str
+
+    def money(self, value: Decimal) -> str:
+        return format_decimal(value, format="#,##0.00", locale=self.language)
+
+    def amount(self, value: Decimal, currency: str) -> str:
+        return f"{currency} {self.money(value)}"
+
+    def price(self, value: Decimal, align: int = 0) -> str:
+        """A unit price with its own precision (2 to 6 decimals: 0.35, 0.275).
+
+        ``align`` pads with figure spaces to that many decimals, so that the decimal points of
+        a right-aligned column line up while each price keeps its own precision.
+        """
+        places = decimals(value, 2, 6)
+        text = format_decimal(value, format="#,##0." + "0" * places, locale=self.language)
+        return text + FIGURE_SPACE * max(0, align - places)
+
+    def decimal(self, value: Decimal, align: int = 0) -> str:
+        """Fulls: 2 decimals, 3 when needed (an EB box is 0.125 of a full box)."""
+        places = decimals(value, 2, 3)
+        text = format_decimal(value, format="#,##0." + "0" * places, locale=self.language)
+        return text + FIGURE_SPACE * max(0, align - places)
+
+    def integer(self, value: int) -> str:
+        return format_decimal(value, format="#,##0", locale=self.language)
+
+    def date(self, value: Any) -> str:
+        return format_date(value, "d MMM y", locale=self.language) if value else ""
+
+
+def load_labels(language: str, folders: Iterable[Path] = (TEMPLATES,)) -> dict[str, str]:
+    """The document's labels in one language; a custom template folder may override some."""
+    labels: dict[str, str] = {}
+    for folder in reversed(tuple(folders)):  # bundled first, custom last (wins)
+        path = folder / f"labels_{language}.toml"
+        if path.is_file():
+            labels.update(tomllib.loads(path.read_text(encoding="utf-8")))
+    return labels
+
+
+class Renderer:
+    """Turns invoices into HTML and PDF; build one per process and reuse it."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.folders = self._template_folders(config)
+        self.logo = self._logo(config)
+        self.fetcher = RestrictedFetcher((*self.folders, FONTS), [self.logo] if self.logo else [])
+        self.env = Environment(
+            loader=FileSystemLoader([str(f) for f in self.folders]),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.template = self.env.get_template("invoice.html")
+        self.labels = {lang: load_labels(lang, self.folders) for lang in LANGUAGES}
+        css_folder = next(f for f in self.folders if (f / "invoice.css").is_file())
+        self.base_url = css_folder.as_uri() + "/"
+        page = f"@page {{ size: {PAPER.get(config.paper, 'A4')} portrait; }}\n"
+        css_text = (css_folder / "invoice.css").read_text(encoding="utf-8")
+        self.font_config = FontConfiguration()
+        self.css = CSS(
+            string=page + css_text,
+            base_url=self.base_url,
+            url_fetcher=self.fetcher,
+            font_config=self.font_config,
+        )
+        self._images: dict[str, Any] = {}  # WeasyPrint's image cache: the logo is decoded once
+
+    def html(self, invoice: Invoice) -> str:
+        """The invoice as an HTML document (every value escaped)."""
+        return self.template.render(self.context(invoice))
+
+    def layout(self, invoice: Invoice) -> Document:
+        """The laid-out, paginated document (most of the rendering time is spent here)."""
+        html = HTML(string=self.html(invoice), base_url=self.base_url, url_fetcher=self.fetcher)
+        return html.render(font_config=self.font_config, stylesheets=[self.css], cache=self._images)
+
+    def pdf(self, invoice: Invoice) -> bytes:
+        """The invoice as PDF bytes."""
+        return self.layout(invoice).write_pdf(
+            pdf_identifier=(invoice.number or "draft").encode(), cache=self._images
+        )
+
+    def context(self, invoice: Invoice) -> dict[str, Any]:
+        """What the template is given: the invoice, its labels and every figure formatted."""
+        lang = invoice.language if invoice.language in LANGUAGES else "en"
+        labels, f = self.labels[lang], Formatter(lang)
+        seller, cur = self.config.seller, invoice.currency
+        number = invoice.number or labels["draft"]
+        dash = "—"
+
+        def val(value: str) -> str:
+            return value or dash
+
+        facts = [
+            (labels["order_no"], ", ".join(invoice.order_nos)),
+            (labels["customer_po"], ", ".join(invoice.customer_pos)),
+            (labels["sales_rep"], ", ".join(invoice.sales_reps)),
+            (labels["payment_terms"], invoice.payment_terms),
+            (labels["incoterm"], invoice.incoterm),
+            (labels["currency"], cur),
+            (labels["cargo_agency"], invoice.cargo_agency),
+            (labels["flight_date"], f.date(invoice.flight_date)),
+            (labels["awb"], invoice.awb),
+            (labels["hawb"], invoice.hawb),
+            (labels["dae"], invoice.dae),
+            (labels["origin"], seller.country),
+        ]
+        facts = [(k, val(v)) for k, v in facts]
+        several = len(invoice.order_nos) > 1
+        align = (
+            max((decimals(x.unit_price, 2, 6) for x in invoice.lines), default=2),
+            max((decimals(x.fulls, 2, 3) for x in invoice.lines), default=2),
+        )
+        groups = []
+        for order_no in invoice.order_nos if several else ("",):
+            rows = [
+                self._row(x, labels, f, align)
+                for x in invoice.lines
+                if not several or x.order_no == order_no
+            ]
+            if rows:
+                groups.append(
+                    {"title": f"{labels['order']} {order_no}" if several else "", "rows": rows}
+                )
+        boxes = " · ".join(f"{t or '?'} {f.integer(n)}" for t, n in invoice.boxes_by_type)
+        summary = [
+            (labels["boxes_by_type"], boxes or dash),
+            (labels["fulls"], f.decimal(invoice.fulls)),
+            (labels["bunches"], f.integer(invoice.bunches)),
+            (labels["stems"], f.integer(invoice.stems)),
+        ]
+        totals = [(labels["subtotal"], f.money(invoice.subtotal), False)]
+        totals += [(t.name, f.money(t.amount), False) for t in invoice.taxes]
+        totals.append((f"{labels['total']} {cur}", f.money(invoice.total), True))
+        remaining = sum(r.boxes for r in invoice.remaining)
+        contact = " · ".join(
+            x
+            for x in (
+                f"{labels['phone']} {seller.phone}" if seller.phone else "",
+                seller.email,
+                seller.website,
+            )
+            if x
+        )
+        customer = invoice.customer
+        bill_lines: list[str] = []
+        if customer:
+            bill_lines += list(customer.address)
+            bill_lines += [x for x in (customer.city, customer.country) if x]
+            if customer.tax_id:
+                bill_lines.append(f"{labels['tax_id']}: {customer.tax_id}")
+            if customer.email:
+                bill_lines.append(customer.email)
+        return {
+            "inv": invoice,
+            "L": labels,
+            "lang": lang,
+            "number": number,
+            "date": f.date(invoice.date),
+            "created": invoice.date.isoformat(),
+            "seller": seller,
+            "contact": contact,
+            "logo_url": self.logo.as_uri() if self.logo else "",
+            "bill_lines": bill_lines,
+            "facts": [facts[i : i + 4] for i in range(0, len(facts), 4)],
+            "groups": groups,
+            "sums": {
+                "boxes": f.integer(invoice.boxes),
+                "fulls": f.decimal(invoice.fulls, align[1]),
+                "bunches": f.integer(invoice.bunches),
+                "stems": f.integer(invoice.stems),
+                "subtotal": f.money(invoice.subtotal),
+            },
+            "summary": summary,
+            "totals": totals,
+            "words": amount_in_words(invoice.total, cur, lang),
+            "remaining_note": labels["remaining"].format(boxes=remaining) if remaining else "",
+        }
+
+    @staticmethod
+    def _row(
+        x: InvoiceLine, labels: dict[str, str], f: Formatter, align: tuple[int, int]
+    ) -> dict[str, str]:
+        length = x.length
+        if length.isdigit():
+            length += " cm"
+        return {
+            "boxes": f.integer(x.boxes),
+            "box_type": x.box_type,
+            "fulls": f.decimal(x.fulls, align[1]),
+            "species": x.species,
+            "variety": x.variety,
+            "length": length,
+            "hs_code": x.hs_code,
+            "bunches": f.integer(x.bunches),
+            "stems_per_bunch": f.integer(x.stems_per_bunch) if x.stems_per_bunch else "",
+            "stems": f.integer(x.stems),
+            "unit": labels["unit_bunch"] if x.unit == "bunch" else labels["unit_stem"],
+            "unit_price": f.price(x.unit_price, align[0]),
+            "amount": f.money(x.amount),
+        }
+
+    @staticmethod
+    def _template_folders(config: Config) -> tuple[Path, ...]:
+        if config.template_dir:
+            custom = config.resolve(config.template_dir).resolve()
+            if custom.is_dir():
+                return (custom, TEMPLATES)
+            log.warning("template folder %s not found; using the bundled templates", custom)
+        return (TEMPLATES,)
+
+    @staticmethod
+    def _logo(config: Config) -> Path | None:
+        """The configured logo, if it is an image file; anything else is left out, with a warning."""
+        if not config.seller.logo:
+            return None
+        path = config.resolve(config.seller.logo).resolve()
+        if path.suffix.lower() not in LOGO_SUFFIXES or not path.is_file():
+            log.warning(
+                "logo %s is not an image file (%s); left out",
+                path,
+                ", ".join(sorted(LOGO_SUFFIXES)),
+            )
+            return None
+        return path
