@@ -170,10 +170,12 @@ class Renderer:
         html = HTML(string=self.html(invoice), base_url=self.base_url, url_fetcher=self.fetcher)
         return html.render(font_config=self.font_config, stylesheets=[self.css], cache=self._images)
 
-    def pdf(self, invoice: Invoice) -> bytes:
-        """The invoice as PDF bytes."""
+    def pdf(self, invoice: Invoice, *, variant: str | None = None) -> bytes:
+        """The invoice as PDF bytes; ``variant`` is a WeasyPrint PDF variant (``"pdf/a-3b"``)."""
         return self.layout(invoice).write_pdf(
-            pdf_identifier=(invoice.number or "draft").encode(), cache=self._images
+            pdf_identifier=(invoice.number or "draft").encode(),
+            pdf_variant=variant,
+            cache=self._images,
         )
 
     def context(self, invoice: Invoice) -> dict[str, Any]:
