@@ -142,12 +142,18 @@ class Registry:
     # --- transactions -------------------------------------------------------------------------
 
     def _run(self, what: str, work: Callable[[Connection], T], *, write: bool = True,
-             retries: int = 1) -> T:  # fmt: skip
-        """``work`` in one transaction; retried on races, database errors as RegistryError."""
+             retries: int = 1, snapshot: bool = False) -> T:  # fmt: skip
+        """``work`` in one transaction; retried on races, database errors as RegistryError.
+
+        ``write`` takes SQLite's write lock at BEGIN; ``snapshot`` reads PostgreSQL as of one
+        moment (REPEATABLE READ), as SQLite's WAL readers always do.
+        """
         for attempt in range(1, retries + 1):
             try:
                 with self._engine.connect() as conn:
                     conn.execution_options(registry_write=write)
+                    if snapshot and self.backend == "postgresql":
+                        conn.execution_options(isolation_level="REPEATABLE READ")
                     with conn.begin():
                         return work(conn)
             except RegistryError:
@@ -239,12 +245,10 @@ class Registry:
 
         def work(conn: Connection) -> dict[str, str]:
             if order_nos is None:
-                return dict(conn.execute(query).tuples().all())
+                return dict(conn.execute(query).all())
             found: dict[str, str] = {}
             for chunk in chunks(sorted({str(o) for o in order_nos})):
-                found.update(
-                    conn.execute(query.where(invoice_orders.c.order_no.in_(chunk))).tuples().all()
-                )
+                found.update(conn.execute(query.where(invoice_orders.c.order_no.in_(chunk))).all())
             return found
 
         return self._run("look up orders", work, write=False)
@@ -293,7 +297,9 @@ class Registry:
                     state="pending", file="", sha256="", reason="", run_id=run_id,
                     payload=payload, lease_until=now + lease, created_at=now,
                 ))  # fmt: skip
-                records.append(_record({**rows[-1], "issued_at": None}, draft.orders))
+                records.append(
+                    _record({**rows[-1], "issued_at": None}, tuple(sorted(draft.orders)))
+                )
                 held.update({o: (number, "pending") for o in draft.orders})
                 seq += 1
             if rows:
