@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from massinvoice.config import Config
 from massinvoice.errors import CELL, FILE, HEADER, ROW, SHEET, Problem
@@ -48,10 +49,50 @@ _HINTS = {
 }
 
 
+_TOTAL_STARTS = ("tot", "sum", "sub", "gra")
+
+
 def is_total(text: str) -> bool:
     """Whether a cell says this is a totals row ('TOTAL', 'Total general', 'Sum', ...)."""
+    if text[:3].lower() not in _TOTAL_STARTS:  # the cheap test first: it runs on every row
+        return False
     key = fold(text).rstrip(": ")
     return key in TOTAL_WORDS or key.startswith(TOTAL_PREFIXES)
+
+
+def _order_head(
+    number: str, positions: list[int], v: dict[str, list[Any]], default_currency: str
+) -> tuple[dict[str, object], list[tuple[str, int, int]]]:
+    """An order's own fields from its lines (the first value found) and the disagreements
+    on the fields that must agree, as (field, position, other position)."""
+    head: dict[str, object] = {"order_no": number}
+    conflicts: list[tuple[str, int, int]] = []
+    for field in MUST_AGREE:
+        col = v[field]
+        chosen, chosen_pos = "", positions[0]
+        for p in positions:
+            text = col[p]
+            if not text or text == chosen:
+                continue
+            if not chosen:
+                chosen, chosen_pos = text, p
+            elif fold(text) != fold(chosen):
+                conflicts.append((field, chosen_pos, p))
+                break
+        head[field] = chosen
+    for field in ORDER_TEXT:
+        col = v[field]
+        head[field] = next((col[p] for p in positions if col[p]), "")
+    for field in DATE_FIELDS:
+        col = v[field]
+        head[field] = next((col[p] for p in positions if col[p] is not None), None)
+    col = v["currency"]
+    head["currency"] = next((col[p] for p in positions if col[p]), "").upper() or default_currency
+    return head, conflicts
+
+
+def _no_digit(text: str) -> bool:
+    return not any(c.isdigit() for c in text)
 
 
 def read_export(path: str | Path, config: Config) -> tuple[list[Order], list[Problem]]:
@@ -86,10 +127,13 @@ def build_orders(
             "duplicate_header",
             f"columns {column_letter(a)} {header.labels[a]!r} and {column_letter(b)} "
             f"{header.labels[b]!r} both mean {field.replace('_', ' ')}",
-            file, sheet_name, header.row + 1, header.column(b),
+            file,
+            sheet_name,
+            header.row + 1,
+            header.column(b),
             hint="rename or delete one of the two columns",
             level=HEADER,
-        )  # fmt: skip
+        )
         for field, a, b in header.duplicates
     ]
     if problems:
@@ -105,12 +149,15 @@ def build_orders(
     # Which rows carry order lines.
     order_col = fields["order_no"]
     numbers = convert.texts(cells[:, order_col].tolist()) if len(cells) else []
-    order_key = aliases.lookup
+
+    def _names_order_no(text: str) -> bool:
+        return (aliases.lookup(text) or ("",))[0] == "order_no"
+
     last = max((i for i, t in enumerate(numbers) if t and not is_total(t)), default=-1)
     rows: list[int] = []
     for i, number in enumerate(numbers):
         if number:
-            if is_total(number) or (order_key(number) or ("",))[0] == "order_no":
+            if is_total(number) or (_no_digit(number) and _names_order_no(number)):
                 continue  # a totals row, or the header repeated on a new page
             rows.append(i)
         elif i < last:
@@ -186,39 +233,30 @@ def build_orders(
     extra_names = [label for label, _ in extras]
     extra_rows = list(zip(*(vals for _, vals in extras), strict=True)) if extras else []
 
-    # Group rows by order, in export order.
+    # Group rows by order, in export order; number each order's lines.
     groups: dict[str, list[int]] = {}
+    line_nos: list[int] = []
     for pos, number in enumerate(order_numbers):
-        groups.setdefault(number, []).append(pos)
+        group = groups.setdefault(number, [])
+        group.append(pos)
+        line_nos.append(len(group))
 
-    orders: list[Order] = []
-    confirmed_known = "confirmed_boxes" in fields
-    default_currency = config.currency.upper()
     v = values
+    heads: dict[str, dict[str, object]] = {}
     for number, positions in groups.items():
-        head: dict[str, str] = {}
-        for field in MUST_AGREE:
-            col = v[field]
-            chosen, chosen_pos = "", positions[0]
-            for p in positions:
-                text = col[p]
-                if not text:
-                    continue
-                if not chosen:
-                    chosen, chosen_pos = text, p
-                elif text != chosen and fold(text) != fold(chosen):
-                    problem(
-                        "conflicting_order",
-                        f"order {number}: rows {sheet_rows[chosen_pos]} and {sheet_rows[p]} "
-                        f"disagree on the {LABELS[field]}: {chosen!r} vs {text!r}",
-                        sheet_rows[p],
-                        fields[field],
-                        f"an order has one {LABELS[field]}: make its rows agree, "
-                        "or give the lines different order numbers",
-                        ROW,
-                    )
-                    break
-            head[field] = chosen
+        head, conflicts = _order_head(number, positions, v, config.currency.upper())
+        for field, p, q in conflicts:
+            label = LABELS[field]
+            problem(
+                "conflicting_order",
+                f"order {number}: rows {sheet_rows[p]} and {sheet_rows[q]} disagree on the "
+                f"{label}: {v[field][p]!r} vs {v[field][q]!r}",
+                sheet_rows[q],
+                fields[field],
+                f"an order has one {label}: make its rows agree, "
+                "or give the lines different order numbers",
+                ROW,
+            )
         if not head["bill_customer"]:
             problem(
                 "missing_value",
@@ -228,72 +266,65 @@ def build_orders(
                 "fill in the bill customer on the order's rows",
                 ROW,
             )
-        for field in ORDER_TEXT:
-            col = v[field]
-            head[field] = next((col[p] for p in positions if col[p]), "")
-        when = {
-            field: next((v[field][p] for p in positions if v[field][p] is not None), None)
-            for field in DATE_FIELDS
-        }
-        currencies = v["currency"]
-        order_currency = (
-            next((currencies[p] for p in positions if currencies[p]), "").upper()
-            or default_currency
-        )
-        lines = []
-        for line_no, p in enumerate(positions, 1):
-            bunches, per_bunch, stems = v["bunches"][p], v["stems_per_bunch"][p], v["stems"][p]
-            if stems is None and bunches is not None and per_bunch is not None:
-                stems = bunches * per_bunch
-            confirmed = v["confirmed_boxes"][p]
-            lines.append(
-                Line(
-                    order_no=number,
-                    line_no=line_no,
-                    species=v["species"][p],
-                    variety=v["variety"][p],
-                    length=v["length"][p],
-                    box_type=v["box_type"][p],
-                    boxes=v["boxes"][p] or 0,
-                    packed_boxes=v["packed_boxes"][p] or 0,
-                    confirmed_boxes=(confirmed or 0) if confirmed_known else None,
-                    bunches=bunches or 0,
-                    stems_per_bunch=per_bunch or 0,
-                    stems=stems or 0,
-                    unit=v["unit"][p],
-                    unit_price=v["unit_price"][p],
-                    min_price=v["min_price"][p],
-                    amount=v["amount"][p],
-                    currency=currencies[p].upper() or order_currency,
-                    extra=tuple(zip(extra_names, extra_rows[p], strict=True)) if extras else (),
-                    source=Source(file, sheet_name, sheet_rows[p]),
-                )
-            )
-        orders.append(
-            Order(
-                order_no=number,
-                bill_customer=head["bill_customer"],
-                lines=tuple(lines),
-                customer_po=head["customer_po"],
-                order_date=when["order_date"],
-                ship_date=when["ship_date"],
-                flight_date=when["flight_date"],
-                ship_customer=head["ship_customer"],
-                sales_rep=head["sales_rep"],
-                cargo_agency=head["cargo_agency"],
-                market=head["market"],
-                incoterm=head["incoterm"],
-                awb=head["awb"],
-                hawb=head["hawb"],
-                dae=head["dae"],
-                currency=order_currency,
-                invoice_no=head["invoice_no"],
-                source=Source(file, sheet_name, sheet_rows[positions[0]]),
-            )
-        )
-    problems.sort(key=lambda p: (p.row or 0))
-    return orders, _cap(problems, file)
+        heads[number] = head
 
+    # Line-level values, row by row.
+    stems = [
+        b * s if t is None and b is not None and s is not None else (t or 0)
+        for b, s, t in zip(v["bunches"], v["stems_per_bunch"], v["stems"], strict=True)
+    ]
+    currencies = [
+        c.upper() if c else heads[number]["currency"]
+        for c, number in zip(v["currency"], order_numbers, strict=True)
+    ]
+    confirmed = (
+        [c or 0 for c in v["confirmed_boxes"]] if "confirmed_boxes" in fields else [None] * n
+    )
+    extra_cells = (
+        [tuple(zip(extra_names, row, strict=True)) for row in extra_rows] if extras else [()] * n
+    )
+    lines = [
+        Line(
+            order_no=number,
+            line_no=line_no,
+            species=species,
+            variety=variety,
+            length=length,
+            box_type=box_type,
+            boxes=boxes or 0,
+            packed_boxes=packed or 0,
+            confirmed_boxes=conf,
+            bunches=bunches or 0,
+            stems_per_bunch=per_bunch or 0,
+            stems=stem_count,
+            unit=unit,
+            unit_price=price,
+            min_price=min_price,
+            amount=amount,
+            currency=currency,
+            extra=extra,
+            source=Source(file, sheet_name, row),
+        )
+        for (
+            number, line_no, species, variety, length, box_type, boxes, packed, conf, bunches,
+            per_bunch, stem_count, unit, price, min_price, amount, currency, extra, row,
+        ) in zip(
+            order_numbers, line_nos, v["species"], v["variety"], v["length"], v["box_type"],
+            v["boxes"], v["packed_boxes"], confirmed, v["bunches"], v["stems_per_bunch"], stems,
+            v["unit"], v["unit_price"], v["min_price"], v["amount"], currencies, extra_cells,
+            sheet_rows, strict=True,
+        )
+    ]  # fmt: skip
+    orders = [
+        Order(
+            lines=tuple(lines[p] for p in positions),
+            source=Source(file, sheet_name, sheet_rows[positions[0]]),
+            **heads[number],  # type: ignore[arg-type]
+        )
+        for number, positions in groups.items()
+    ]
+    problems.sort(key=lambda p: p.row or 0)
+    return orders, _cap(problems, file)
 
 
 def same_content(a: Order, b: Order) -> bool:

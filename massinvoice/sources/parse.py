@@ -20,7 +20,9 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 MAX_SERIAL = 2_958_465  # 9999-12-31
 _NBSP = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " "})
 # What may stand around a number: currency codes and symbols, signs, spaces.
-_CURRENCY = re.compile(r"^(?:[A-Za-z]{1,3}\$|[A-Za-z]{3}|[$€£¥]|S/\.?)\s*|\s*(?:[A-Za-z]{3}|[$€£¥])$")
+_CURRENCY = re.compile(
+    r"^(?:[A-Za-z]{1,3}\$|[A-Za-z]{3}|[$€£¥]|S/\.?)\s*|\s*(?:[A-Za-z]{3}|[$€£¥])$"
+)
 _DIGITS = re.compile(r"^(?:\d[\d.,]*\d|\d|[.,]\d+)$")
 _GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d{1,3}(?:\.\d{3})+$")
 
@@ -188,7 +190,9 @@ _SKIP_WORDS = {
     "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "lunes", "martes", "miercoles",
     "jueves", "viernes", "sabado", "domingo",
 }  # fmt: skip
-_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_ISO = re.compile(
+    r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
 _NUMERIC = re.compile(r"^(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _TOKENS = re.compile(r"[a-z]+|\d+")
 _TIME = re.compile(r"\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?$", re.IGNORECASE)

@@ -249,7 +249,10 @@ def decode_text(data: bytes, file: str) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
         raise _fail(
-            "wrong_encoding", f"the file is neither UTF-8 nor Windows-1252 ({exc.reason})", file, hint
+            "wrong_encoding",
+            f"the file is neither UTF-8 nor Windows-1252 ({exc.reason})",
+            file,
+            hint,
         ) from None
 
 
@@ -286,9 +289,7 @@ def sniff_delimiter(text: str, aliases: AliasTable, required: Sequence[str]) -> 
     return best
 
 
-def text_sheet(
-    path: Path, limits: Limits, aliases: AliasTable, required: Sequence[str]
-) -> Sheet:
+def text_sheet(path: Path, limits: Limits, aliases: AliasTable, required: Sequence[str]) -> Sheet:
     """A csv (or tab-separated text) file as one sheet of strings."""
     name = path.name
     text = decode_text(path.read_bytes(), name)
