@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, insert, select, text, update
+from sqlalchemy import Table, and_, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -57,6 +57,10 @@ _RETRIES = 8  # a reserve that lost a race starts again, this many times at most
 _RETRY_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock
 
 T = TypeVar("T")
+
+
+class _LostRace(Exception):
+    """Another transaction claimed one of our orders between our check and our insert."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,11 @@ class Registry:
                         return work(conn)
             except RegistryError:
                 raise
+            except _LostRace:
+                if attempt < retries:
+                    time.sleep(min(0.5, 0.01 * 2**attempt) * random.random())
+                    continue
+                raise RegistryError(f"{self!r}: {what} kept losing races; try again") from None
             except DBAPIError as exc:
                 race = isinstance(exc, IntegrityError) or _sqlstate(exc) in _RETRY_SQLSTATES
                 if race and attempt < retries:
@@ -305,19 +314,27 @@ class Registry:
             if rows:
                 self._check_numbers_free(conn, series, [r["number"] for r in rows])
                 conn.execute(insert(invoices), rows)
-                conn.execute(insert(invoice_orders), sorted(
-                    ({"order_no": o, "invoice_number": r.number} for r in records for o in r.orders),
-                    key=lambda row: row["order_no"]))  # fmt: skip
+                # Sorted, so two writers wait on each other in one order and never deadlock.
+                claims = sorted(({"order_no": o, "invoice_number": r.number}
+                                 for r in records for o in r.orders), key=lambda c: c["order_no"])  # fmt: skip
+                claim = (self._insert(invoice_orders)
+                         .on_conflict_do_nothing(index_elements=["order_no"])
+                         .returning(invoice_orders.c.order_no))  # fmt: skip
+                if len(conn.execute(claim, claims).all()) != len(claims):
+                    raise _LostRace  # another series' run took an order just now: start again
                 conn.execute(update(series_table).where(series_table.c.name == series.name)
                              .values(next_seq=seq))  # fmt: skip
             return records, conflicts
 
         return self._run("reserve", work, retries=_RETRIES)
 
+    def _insert(self, table: Table) -> Any:
+        """INSERT with this backend's ON CONFLICT clause available."""
+        return (pg_insert if self.backend == "postgresql" else sqlite_insert)(table)
+
     def _lock_series(self, conn: Connection, series: Series) -> int:
         """Create the series row if new, lock it for this transaction; return its next seq."""
-        dialect_insert = pg_insert if self.backend == "postgresql" else sqlite_insert
-        conn.execute(dialect_insert(series_table)
+        conn.execute(self._insert(series_table)
                      .values(name=series.name, next_seq=series.start)
                      .on_conflict_do_nothing(index_elements=["name"]))  # fmt: skip
         query = select(series_table.c.next_seq).where(series_table.c.name == series.name)
