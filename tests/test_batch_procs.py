@@ -1,0 +1,108 @@
+"""Real processes on one batch folder: two runners at once, and watch stopped by SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from massinvoice.folder_lock import LOCK_NAME
+from tests.sheet_tools import mark
+from tests.test_batch_run import drop_export, files, issued_records, make_folder, run
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return make_folder(tmp_path)
+
+
+def start(*args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "massinvoice", *args], env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def wait_for(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def edited_sheet(folder: Path, n_orders: int) -> tuple[Path, list[str]]:
+    """An export made into a selection sheet, every invoiceable order marked, put in the inbox."""
+    drop_export(folder, n_orders)
+    assert run(folder).exit_code == 0
+    (sheet,) = files(folder, "selections")
+    marked = mark(sheet)
+    staging = folder.parent / sheet.name
+    sheet.replace(staging)
+    os.replace(staging, folder / "inbox" / sheet.name)
+    return sheet, marked
+
+
+def check_nothing_doubled(folder: Path, marked: list[str]) -> None:
+    records = issued_records(folder)
+    held = [o for r in records for o in r.orders]
+    assert sorted(held) == sorted(marked), "each marked order on exactly one invoice"
+    pdfs = [p for p in (folder / "invoices").rglob("*.pdf")]
+    assert sorted(p.name for p in pdfs) == sorted(f"{r.number}.pdf" for r in records)
+    assert files(folder, "errors") == [] and files(folder, "inbox") == []
+
+
+def test_second_runner_exits_with_a_clear_message(folder: Path) -> None:
+    _, marked = edited_sheet(folder, 20)
+    first = start("run", str(folder), "--settle", "1", "--min-age", "0")
+    wait_for(lambda: (folder / LOCK_NAME).exists())
+    second = start("run", str(folder), "--settle", "0", "--min-age", "0")
+    out2, err2 = second.communicate(timeout=120)
+    out1, err1 = first.communicate(timeout=300)
+    assert first.returncode == 0, out1 + err1
+    assert second.returncode == 1, out2 + err2
+    assert "being processed by another massinvoice" in err2 and f"pid {first.pid}" in err2
+    check_nothing_doubled(folder, marked)
+    assert len(files(folder, "archive", "orders-selection-*.xlsx")) == 1
+
+
+def test_two_runners_started_at_once_share_the_work(folder: Path) -> None:
+    _, marked = edited_sheet(folder, 12)
+    drop_export(folder, 5, name="later.xlsx", seed=7)
+    procs = [start("run", str(folder), "--settle", "0.2", "--min-age", "0", "--wait", "240")
+             for _ in range(2)]  # fmt: skip
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    check_nothing_doubled(folder, marked)
+    assert len(files(folder, "selections", "later-selection-*.xlsx")) == 1
+    assert len(files(folder, "archive")) == 3  # orders.xlsx, the sheet, later.xlsx
+    assert not (folder / LOCK_NAME).exists()
+
+
+def test_watch_stops_on_sigterm_between_files_never_mid_invoice(folder: Path) -> None:
+    _, marked = edited_sheet(folder, 25)
+    drop_export(folder, 4, name="next.xlsx", seed=5)
+    past = time.time() - 60
+    os.utime(folder / "inbox" / "next.xlsx", (past, past))  # processed after the sheet
+    watch = start("watch", str(folder), "--interval", "0.2", "--settle", "0", "--min-age", "0")
+    # SIGTERM as soon as the first invoice exists: the invoice run is in the middle.
+    wait_for(lambda: any((folder / "invoices").rglob("*.pdf")), timeout=120)
+    watch.send_signal(signal.SIGTERM)
+    out, err = watch.communicate(timeout=300)
+    assert watch.returncode == 0, out + err
+    assert "Stopped" in out
+    records = issued_records(folder)
+    assert sorted(o for r in records for o in r.orders) == sorted(marked), "run finished"
+    day = next((folder / "invoices").iterdir())
+    assert (day / "register.xlsx").is_file() and (day / "report.txt").is_file()
+    assert [p.name for p in files(folder, "inbox")] == ["next.xlsx"], "next file left waiting"
+    assert files(folder, "selections", "next-selection-*.xlsx") == []
+    assert not (folder / LOCK_NAME).exists()
+    assert not list((folder / ".massinvoice-state").glob("*.json"))
