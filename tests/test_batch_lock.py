@@ -116,7 +116,7 @@ def test_two_takers_of_a_stale_lock_never_both_win(tmp_path: Path) -> None:
         barrier = threading.Barrier(len(locks))
         won: list[FolderLock] = []
 
-        def take(lock: FolderLock) -> None:
+        def take(lock: FolderLock, barrier: threading.Barrier, won: list[FolderLock]) -> None:
             barrier.wait()
             try:
                 lock.acquire()
@@ -124,7 +124,7 @@ def test_two_takers_of_a_stale_lock_never_both_win(tmp_path: Path) -> None:
                 return
             won.append(lock)
 
-        threads = [threading.Thread(target=take, args=(lock,)) for lock in locks]
+        threads = [threading.Thread(target=take, args=(lock, barrier, won)) for lock in locks]
         for t in threads:
             t.start()
         for t in threads:
