@@ -63,7 +63,14 @@ EXPORT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 # fmt: on
 REQUIRED = ("order_no", "bill_customer")
-FIELD_LABELS = {"length": "length", "order_no": "order number", "bill_customer": "bill customer"}
+_LABELS = {"order_no": "order number", "invoice_no": "invoice number", "awb": "AWB",
+           "hawb": "HAWB", "dae": "DAE", "customer_po": "customer PO"}  # fmt: skip
+
+
+def label(field: str) -> str:
+    """A field as named in messages: 'order_no' -> 'order number'."""
+    return _LABELS.get(field, field.replace("_", " "))
+
 
 _PAREN = re.compile(r"\s*\([^)]*\)\s*$")
 _PUNCT = re.compile(r"[.:]")

@@ -17,7 +17,14 @@ from massinvoice.config import Config
 from massinvoice.errors import CELL, FILE, HEADER, ROW, SHEET, Problem
 from massinvoice.model import Line, Order, Source
 from massinvoice.sources import convert
-from massinvoice.sources.columns import REQUIRED, AliasTable, Header, column_letter, export_aliases
+from massinvoice.sources.columns import (
+    REQUIRED,
+    AliasTable,
+    Header,
+    column_letter,
+    export_aliases,
+    label,
+)
 from massinvoice.sources.parse import CellError, is_empty
 from massinvoice.sources.tabular import ReadError, Sheet, locate
 from massinvoice.text import fold
@@ -37,10 +44,6 @@ ORDER_TEXT = (
     "customer_po", "sales_rep", "cargo_agency", "market", "incoterm", "awb", "hawb", "dae",
 )  # fmt: skip
 MUST_AGREE = ("bill_customer", "ship_customer", "invoice_no")
-LABELS = {
-    "bill_customer": "bill customer", "ship_customer": "ship customer",
-    "invoice_no": "invoice number",
-}  # fmt: skip
 _HINTS = {
     "not_a_number": "type a number such as 12.50 or 12,50, or leave the cell empty",
     "not_an_integer": "quantities are whole numbers: correct the cell",
@@ -126,7 +129,7 @@ def build_orders(
         Problem(
             "duplicate_header",
             f"columns {column_letter(a)} {header.labels[a]!r} and {column_letter(b)} "
-            f"{header.labels[b]!r} both mean {field.replace('_', ' ')}",
+            f"{header.labels[b]!r} both mean {label(field)}",
             file,
             sheet_name,
             header.row + 1,
@@ -153,25 +156,29 @@ def build_orders(
     def _names_order_no(text: str) -> bool:
         return (aliases.lookup(text) or ("",))[0] == "order_no"
 
-    last = max((i for i, t in enumerate(numbers) if t and not is_total(t)), default=-1)
     rows: list[int] = []
+    unnumbered: list[int] = []
     for i, number in enumerate(numbers):
-        if number:
-            if is_total(number) or (_no_digit(number) and _names_order_no(number)):
-                continue  # a totals row, or the header repeated on a new page
-            rows.append(i)
-        elif i < last:
-            row = cells[i]
-            filled = [c for c in row if not is_empty(c)]
-            if filled and not is_total(convert.texts(filled[:1])[0]):
-                problem(
-                    "missing_order_no",
-                    "this row has data but no order number",
-                    first_row + i,
-                    order_col,
-                    "fill in the order number, or delete the row",
-                    ROW,
-                )
+        if not number:
+            unnumbered.append(i)
+        elif not (is_total(number) or (_no_digit(number) and _names_order_no(number))):
+            rows.append(i)  # else a totals row, or the header repeated on a new page
+    while rows and sum(not is_empty(c) for c in cells[rows[-1]]) == 1:
+        rows.pop()  # a footer note below the data ('printed by ...'), in the first column
+    last = rows[-1] if rows else -1
+    for i in unnumbered:
+        if i > last:
+            break  # below the data: totals, signatures, notes
+        filled = [c for c in cells[i] if not is_empty(c)]
+        if filled and not is_total(convert.texts(filled[:1])[0]):
+            problem(
+                "missing_order_no",
+                "this row has data but no order number",
+                first_row + i,
+                order_col,
+                "fill in the order number, or delete the row",
+                ROW,
+            )
     if not rows:
         if not problems:
             problem(
@@ -229,8 +236,8 @@ def build_orders(
     else:
         values["unit"], failures = convert.units(raw)
         failed("unit", failures)
-    extras = [(label, convert.texts(data[:, j].tolist())) for label, j in header.extras]
-    extra_names = [label for label, _ in extras]
+    extras = [(name, convert.texts(data[:, j].tolist())) for name, j in header.extras]
+    extra_names = [name for name, _ in extras]
     extra_rows = list(zip(*(vals for _, vals in extras), strict=True)) if extras else []
 
     # Group rows by order, in export order; number each order's lines.
@@ -246,14 +253,14 @@ def build_orders(
     for number, positions in groups.items():
         head, conflicts = _order_head(number, positions, v, config.currency.upper())
         for field, p, q in conflicts:
-            label = LABELS[field]
+            what = label(field)
             problem(
                 "conflicting_order",
                 f"order {number}: rows {sheet_rows[p]} and {sheet_rows[q]} disagree on the "
-                f"{label}: {v[field][p]!r} vs {v[field][q]!r}",
+                f"{what}: {v[field][p]!r} vs {v[field][q]!r}",
                 sheet_rows[q],
                 fields[field],
-                f"an order has one {label}: make its rows agree, "
+                f"an order has one {what}: make its rows agree, "
                 "or give the lines different order numbers",
                 ROW,
             )

@@ -25,6 +25,7 @@ from massinvoice.sources.columns import (
     AliasTable,
     Header,
     find_header,
+    label,
     looks_like_header,
 )
 
@@ -85,6 +86,8 @@ def _fail(code: str, message: str, file: str, hint: str = "") -> ReadError:
 
 
 def _engine_error(exc: BaseException, file: str, sheet: str | None = None) -> ReadError:
+    if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+        raise exc
     text = " ".join(str(exc).split())[:200] or type(exc).__name__
     if any(w in text.lower() for w in ("password", "encrypt")):
         return _fail("encrypted", "the workbook is password-protected", file, _ENCRYPTED_HINT)
@@ -222,13 +225,13 @@ def spreadsheet_sheets(path: Path, limits: Limits) -> Iterator[Sheet]:
     try:
         book = pd.ExcelFile(path, engine="calamine")
         sheet_names = [str(s) for s in book.sheet_names]
-    except Exception as exc:  # any engine failure is the file's problem, not ours
+    except BaseException as exc:  # any engine failure (even a Rust panic) is the file's problem
         raise _engine_error(exc, name) from None
     try:
         for sheet_name in sheet_names:
             try:
                 frame = book.parse(sheet_name, header=None, dtype=object)
-            except Exception as exc:
+            except BaseException as exc:
                 raise _engine_error(exc, name, sheet_name) from None
             _check_shape(frame, limits, name, sheet_name)
             yield Sheet(name, sheet_name, frame)
@@ -376,8 +379,7 @@ def missing_columns(
     return [
         Problem(
             "missing_column",
-            f"no column for {field.replace('_', ' ')} in the header on row {header.row + 1} "
-            f"(found: {found})",
+            f"no column for {label(field)} in the header on row {header.row + 1} (found: {found})",
             sheet.file,
             sheet.name,
             header.row + 1,
