@@ -30,6 +30,7 @@ from massinvoice import __version__, checks
 from massinvoice.config import Config
 from massinvoice.documents import Invoice, compose_invoice
 from massinvoice.errors import CONFIG, ConfigError, InputError, Problem
+from massinvoice.facturx import PDF_VARIANT, einvoice_problems, embed, wants_facturx
 from massinvoice.fsutil import atomic_write_bytes, check_writable
 from massinvoice.model import Customer, Order, OrderWarning, Status
 from massinvoice.registry import Draft, InvoiceRecord, Registry
@@ -190,6 +191,9 @@ def invoice_selection(
                 drafts.append(draft)
             else:
                 skipped += [Skipped(o.order_no, "partial", "nothing packed yet") for o in group]
+        # Factur-X needs data the PDF can do without: refuse before any number is taken.
+        if problems := einvoice_problems(drafts, config):
+            raise InputError(problems)
 
         if options.dry_run:
             run_id = "dry-run"
@@ -281,7 +285,12 @@ def _init_worker(config: Config) -> None:
 def _render_one(invoice: Invoice, path: Path) -> tuple[str, str]:
     """Render to a temporary file, rename it to its final name; return (file, sha256)."""
     assert _worker_renderer is not None
-    sha = atomic_write_bytes(path, _worker_renderer.pdf(invoice))
+    config = _worker_renderer.config
+    if wants_facturx(invoice, config) and not invoice.draft:  # a draft is no e-invoice
+        pdf = embed(_worker_renderer.pdf(invoice, variant=PDF_VARIANT), invoice, config)
+    else:
+        pdf = _worker_renderer.pdf(invoice)
+    sha = atomic_write_bytes(path, pdf)
     return str(path), sha
 
 
