@@ -21,6 +21,7 @@ from massinvoice import __version__
 from massinvoice.checks import summary
 from massinvoice.config import Config
 from massinvoice.fsutil import atomic_path, atomic_write_bytes, atomic_write_text
+from massinvoice.invoices_csv import write_invoices_csv
 
 if TYPE_CHECKING:
     from massinvoice.invoicing import InvoiceOptions, RunResult
@@ -40,6 +41,7 @@ def write_outputs(
     write_register(files["register"], result)
     atomic_write_text(files["report"], report_text(result, selection, config))
     atomic_write_text(files["manifest"], json.dumps(manifest(result, selection), indent=2) + "\n")
+    files["invoices"] = write_invoices_csv(out, result.invoices)
     if options.merged and result.issued:
         files["merged"] = out / ("merged-draft.pdf" if result.dry_run else "merged.pdf")
         merge_pdfs([Path(i.file) for i in result.issued], files["merged"])
