@@ -466,9 +466,12 @@ def _fail(ctx: _Pass, path: Path, st: os.stat_result, kind: str, record: dict[st
         note.unlink(missing_ok=True)
         ctx.say(f"{path.name}: failed, and changed meanwhile; the new version waits", logging.ERROR)
         return FileOutcome(path, kind, "error", message=f"failed (ref {ref}); left in inbox")
-    summary = exc.report().splitlines()[0] if isinstance(exc, InputError) else type(exc).__name__
-    n = len(exc.problems) if isinstance(exc, InputError) else 1
-    message = f"moved to {ctx.rel(target)}: {n} problem{'s' if n != 1 else ''} ({summary}); see {note.name}"
+    if isinstance(exc, InputError) and exc.problems:
+        n = len(exc.problems)
+        first = f"{n} problem{'s' if n != 1 else ''}, first: {exc.problems[0].message}"
+    else:
+        first = f"unexpected {type(exc).__name__}: {exc}"
+    message = f"moved to {ctx.rel(target)} ({first}); see {note.name}"
     ctx.say(f"{path.name}: {message}", logging.ERROR)
     return FileOutcome(path, kind, "error", (note,), message, target)
 

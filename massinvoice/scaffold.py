@@ -336,7 +336,7 @@ def error_note(exc: Exception, *, name: str, kind: str, moved_to: str, ref: str,
         for i, p in enumerate(problems[:100], 1):
             file = Path(p.file).name if p.file else ""
             where = replace(p, file=name if file in aliases else file).where()
-            lines.append(f"{i}. {where + ': ' if where else ''}{p.message}")
+            lines.append(f"{i}. {where + ': ' if where else ''}{p.message} [{p.code}]")
             if p.hint:
                 lines.append(f"   {t['fix']}: {p.hint}")
         if len(problems) > 100:

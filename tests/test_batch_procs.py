@@ -12,8 +12,14 @@ from pathlib import Path
 import pytest
 
 from massinvoice.folder_lock import LOCK_NAME
-from tests.sheet_tools import mark
-from tests.test_batch_run import drop_export, files, issued_records, make_folder, run
+from tests.test_batch_run import (
+    drop_export,
+    files,
+    issued_records,
+    make_folder,
+    mark_invoiceable,
+    run,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +49,7 @@ def edited_sheet(folder: Path, n_orders: int) -> tuple[Path, list[str]]:
     drop_export(folder, n_orders)
     assert run(folder).exit_code == 0
     (sheet,) = files(folder, "selections")
-    marked = mark(sheet)
+    marked = mark_invoiceable(sheet)
     staging = folder.parent / sheet.name
     sheet.replace(staging)
     os.replace(staging, folder / "inbox" / sheet.name)
@@ -61,7 +67,7 @@ def check_nothing_doubled(folder: Path, marked: list[str]) -> None:
 
 def test_second_runner_exits_with_a_clear_message(folder: Path) -> None:
     _, marked = edited_sheet(folder, 20)
-    first = start("run", str(folder), "--settle", "1", "--min-age", "0")
+    first = start("run", str(folder), "--settle", "3", "--min-age", "0")
     wait_for(lambda: (folder / LOCK_NAME).exists())
     second = start("run", str(folder), "--settle", "0", "--min-age", "0")
     out2, err2 = second.communicate(timeout=120)
@@ -95,6 +101,8 @@ def test_watch_stops_on_sigterm_between_files_never_mid_invoice(folder: Path) ->
     # SIGTERM as soon as the first invoice exists: the invoice run is in the middle.
     wait_for(lambda: any((folder / "invoices").rglob("*.pdf")), timeout=120)
     watch.send_signal(signal.SIGTERM)
+    at_signal = len(list((folder / "invoices").rglob("*.pdf")))
+    assert at_signal < len(marked), "the signal came in the middle of the invoice run"
     out, err = watch.communicate(timeout=300)
     assert watch.returncode == 0, out + err
     assert "Stopped" in out

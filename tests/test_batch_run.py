@@ -21,7 +21,7 @@ from massinvoice.cli import main
 from massinvoice.folder_lock import LOCK_NAME
 from massinvoice.registry import Registry
 from tests.conftest import SAMPLES, SELLER_CONFIG, load_generator
-from tests.sheet_tools import mark
+from tests.sheet_tools import listed_orders, mark
 
 FAST = ["--settle", "0.01", "--min-age", "0"]
 
@@ -66,13 +66,24 @@ def issued_records(folder: Path) -> list:
         registry.close()
 
 
+def mark_invoiceable(sheet: Path) -> list[str]:
+    """Mark X on every order an invoice can take (one currency per invoice), as a clerk would."""
+    rows = listed_orders(sheet)
+    wanted = [
+        order_no
+        for order_no, row in rows.items()
+        if row["Select"] != "INVOICED!" and "mixed_currency" not in str(row.get("Warnings") or "")
+    ]
+    return mark(sheet, wanted)
+
+
 def make_sheet(folder: Path, n_orders: int = 8) -> tuple[Path, list[str]]:
     """An export processed into a selection sheet, then marked: (sheet, marked orders)."""
     drop_export(folder, n_orders)
     result = run(folder)
     assert result.exit_code == 0, result.output
     (sheet,) = files(folder, "selections", "orders-selection-*.xlsx")
-    return sheet, mark(sheet)
+    return sheet, mark_invoiceable(sheet)
 
 
 def test_export_becomes_a_selection_sheet_and_is_archived(folder: Path) -> None:
