@@ -24,13 +24,14 @@ import signal
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from massinvoice.config import CONFIG_NAME, Config, load_config
-from massinvoice.errors import CONFIG, ConfigError, InputError, Problem
+from massinvoice.errors import InputError, Problem
 from massinvoice.folder_lock import (
     DEFAULT_MAX_AGE,
     FileChanged,
@@ -38,19 +39,15 @@ from massinvoice.folder_lock import (
     FolderLock,
     Journal,
     copy_verified,
+    describe_holder,
     ignored,
     move_if_unchanged,
     open_in_office,
     same_file,
 )
 from massinvoice.fsutil import atomic_write_text, sha256_file
-from massinvoice.scaffold import FOLDERS, error_note, placeholder_seller
+from massinvoice.scaffold import FOLDERS, check_seller, error_note
 from massinvoice.scaffold import init_folder as _init_folder
-
-__all__ = [
-    "BatchResult", "FileOutcome", "FolderBusy", "FolderLock", "folder_config", "init_folder",
-    "run_folder", "stop_on_signals", "watch_folder",
-]  # fmt: skip
 
 log = logging.getLogger("massinvoice.batch")
 Echo = Callable[[str], None]
@@ -209,10 +206,15 @@ def run_folder(
         try:
             ctx = _Pass(folder, config, now or dt.datetime.now(), echo, jobs, strict, lock)
             if lock.taken_over is not None:
-                ctx.say(f"took over a stale lock ({lock.taken_over})", logging.WARNING)
+                who = describe_holder(lock.taken_over)
+                ctx.say(f"took over a stale lock ({who})", logging.WARNING)
             stopped = _run_pass(ctx, settle_seconds, min_age, stop)
         finally:
             lock.release()
+        if ctx.outcomes:
+            counts = Counter(f.outcome for f in ctx.outcomes)
+            log.info("pass over: %d done, %d failed, %d waiting", counts["done"], counts["error"],
+                     counts["skipped"])  # fmt: skip
     return BatchResult(folder, tuple(ctx.outcomes), stopped, lock.taken_over)
 
 
@@ -232,7 +234,7 @@ def _run_pass(ctx: _Pass, settle: float, min_age: float, stop: threading.Event) 
     ready = _ready_files(ctx, settle, min_age, stop)
     if stop.is_set():
         return True
-    kinds = {p: _kind(ctx, p) for p, _ in ready}
+    kinds = {p: _kind(p) for p, _ in ready}
     # Invoice first, so selection sheets made in the same pass already show those orders gray.
     ready.sort(key=lambda item: (kinds[item[0]] != "selection", item[1].st_mtime_ns))
     for path, st in ready:
@@ -295,15 +297,11 @@ def _skip(ctx: _Pass, path: Path, why: str) -> None:
     ctx.outcomes.append(FileOutcome(path, "", "skipped", message=why))
 
 
-def _kind(ctx: _Pass, path: Path) -> str:
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return "export"
+def _kind(path: Path) -> str:
+    """selection (a workbook we made, as .xlsx, or re-saved as .ods or .xls) or export."""
     from massinvoice.selection_read import is_selection_workbook
 
-    try:
-        return "selection" if is_selection_workbook(path) else "export"
-    except Exception:  # unreadable: reading it as an export gives the user the full story
-        return "export"
+    return "selection" if is_selection_workbook(path) else "export"
 
 
 def _handle(ctx: _Pass, path: Path, st: os.stat_result, kind: str) -> FileOutcome:
@@ -352,7 +350,8 @@ def _plan(ctx: _Pass, path: Path, sha: str, kind: str) -> dict[str, Any]:
 def _invoice_folder(ctx: _Pass) -> Path:
     """invoices/<date>/, or a run-HHMM-<id> folder inside it when that day has one already."""
     day = ctx.folder / "invoices" / f"{ctx.now:%Y-%m-%d}"
-    if not day.exists() or not any(day.iterdir()):
+    claimed = {r.get("output") for r in ctx.journal.records()}  # by an interrupted run
+    if not (day.exists() and any(day.iterdir())) and ctx.rel(day) not in claimed:
         day.mkdir(parents=True, exist_ok=True)
         return day
     sub = day / f"run-{ctx.now:%H%M}-{uuid.uuid4().hex[:6]}"
@@ -389,18 +388,9 @@ def _select(ctx: _Pass, export: Path, out: Path) -> FileOutcome:
 
 
 def _invoice(ctx: _Pass, sheet: Path, outdir: Path) -> FileOutcome:
-    from collections import Counter
-
     from massinvoice.invoicing import InvoiceOptions, invoice_selection
 
-    blanks = placeholder_seller(ctx.config)
-    if blanks:
-        raise ConfigError(
-            Problem("seller_placeholder",
-                    f"the seller's {' and '.join(blanks)} still hold the example values of 'massinvoice init'",
-                    str(ctx.config.path or CONFIG_NAME), column="[seller]", level=CONFIG,
-                    hint="fill in the company's real details in [seller]; no invoice carries example values")
-        )  # fmt: skip
+    check_seller(ctx.config)
     options = InvoiceOptions(jobs=ctx.jobs, strict=ctx.strict, today=ctx.now.date())
     run = invoice_selection(sheet, outdir, config=ctx.config, options=options)
     message = f"{len(run.issued)} invoices in {ctx.rel(outdir)}"
@@ -464,7 +454,8 @@ def _fail(ctx: _Pass, path: Path, st: os.stat_result, kind: str, record: dict[st
         moved = False
     if not moved:
         note.unlink(missing_ok=True)
-        ctx.say(f"{path.name}: failed, and changed meanwhile; the new version waits", logging.ERROR)
+        ctx.say(f"{path.name}: failed, and it changed or vanished meanwhile: left as it is",
+                logging.ERROR)  # fmt: skip
         return FileOutcome(path, kind, "error", message=f"failed (ref {ref}); left in inbox")
     if isinstance(exc, InputError) and exc.problems:
         n = len(exc.problems)
@@ -510,7 +501,7 @@ def watch_folder(
                 if on_pass:
                     on_pass(result)
             except FolderBusy as exc:
-                problem = str(exc)
+                problem = f"busy ({describe_holder(exc.holder)}); trying again at the next poll"
             except InputError as exc:
                 problem = exc.report()
             except Exception as exc:  # a share that went away, a full disk: retry later

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from massinvoice.config import CONFIG_NAME, Config
-from massinvoice.errors import ConfigError, InputError
+from massinvoice.errors import CONFIG, ConfigError, InputError, Problem
 from massinvoice.fsutil import atomic_write_text
 
 CONFIG_TEMPLATE = """\
@@ -219,14 +219,20 @@ def init_folder(folder: Path, *, language: str = "en") -> list[Path]:
     return created
 
 
-def placeholder_seller(config: Config) -> list[str]:
-    """Seller fields still holding what ``init`` wrote: an invoice must not carry them."""
-    found = []
-    if config.seller.name == PLACEHOLDER_SELLER:
-        found.append("name")
-    if config.seller.tax_id == PLACEHOLDER_TAX_ID:
-        found.append("tax_id")
-    return found
+def check_seller(config: Config) -> None:
+    """Refuse to invoice while [seller] still holds what ``init`` wrote: no invoice carries it."""
+    blanks = [
+        key
+        for key, example in (("name", PLACEHOLDER_SELLER), ("tax_id", PLACEHOLDER_TAX_ID))
+        if getattr(config.seller, key) == example
+    ]
+    if blanks:
+        raise ConfigError(
+            Problem("seller_placeholder",
+                    f"the seller's {' and '.join(blanks)} still hold the example values of 'massinvoice init'",
+                    str(config.path or CONFIG_NAME), column="[seller]", level=CONFIG,
+                    hint="fill in the company's real details in [seller]")
+        )  # fmt: skip
 
 
 def write_new(path: Path, text: str) -> bool:
