@@ -15,7 +15,6 @@ row lock on the series row) run the same code. Timestamps are timezone-aware UTC
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 import os
 import random
@@ -23,9 +22,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, and_, insert, select, text, update
@@ -38,18 +35,24 @@ from massinvoice.config import Series
 from massinvoice.errors import RegistryError
 from massinvoice.registry_schema import (
     SCHEMA_VERSION,
+    Conflict,
+    Draft,
+    InvoiceRecord,
     chunks,
+    current_user,
     current_version,
     dumps,
     invoice_orders,
     invoices,
+    machine_id,
     make_engine,
     parse_url,
+    pid_gone,
     released_orders,
     runs,
     series_table,
     upgrade_schema,
-)  # fmt: skip
+)
 
 STATES = ("pending", "issued", "void")
 LEASE_SECONDS = 300
@@ -57,55 +60,11 @@ _RETRIES = 8  # a reserve that lost a race starts again, this many times at most
 _RETRY_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock
 
 T = TypeVar("T")
+__all__ = ["Conflict", "Draft", "InvoiceRecord", "Registry", "RegistryError", "migrate_registry"]
 
 
 class _LostRace(Exception):
     """Another transaction claimed one of our orders between our check and our insert."""
-
-
-@dataclass(frozen=True)
-class Draft:
-    """An invoice ready for a number: its orders and the composed document (JSON-able)."""
-
-    orders: tuple[str, ...]
-    customer: str
-    date: dt.date
-    currency: str
-    total: Decimal
-    payload: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class InvoiceRecord:
-    """One registered invoice, as stored."""
-
-    number: str
-    series: str
-    seq: int
-    date: dt.date
-    customer: str
-    currency: str
-    total: Decimal
-    state: str  # pending | issued | void
-    orders: tuple[str, ...]
-    file: str
-    sha256: str
-    reason: str
-    run_id: str
-    payload: dict[str, Any]
-    created_at: dt.datetime
-    issued_at: dt.datetime | None
-    voided_at: dt.datetime | None = None
-    lease_until: dt.datetime | None = None
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """A draft refused because some of its orders are already on a live invoice."""
-
-    orders: tuple[str, ...]
-    reason: str
-    holders: dict[str, str]  # order -> number already holding it
 
 
 Records = list[InvoiceRecord]
@@ -204,8 +163,8 @@ class Registry:
         def work(conn: Connection) -> None:
             now = self._now(conn)
             conn.execute(insert(runs).values(
-                run_id=run_id, host=socket.gethostname(), machine=_machine_id(), pid=os.getpid(),
-                user=_user(), started_at=now, heartbeat_at=now, info=dumps(info, loose=True),
+                run_id=run_id, host=socket.gethostname(), machine=machine_id(), pid=os.getpid(),
+                user=current_user(), started_at=now, heartbeat_at=now, info=dumps(info, loose=True),
             ))  # fmt: skip
 
         self._run("start run", work)
@@ -370,13 +329,13 @@ class Registry:
         run's process is gone from this machine. Invoices a live run holds a lease on are left.
         """
         lease = dt.timedelta(seconds=self.lease_seconds if lease_seconds is None else lease_seconds)
-        here = (socket.gethostname(), _machine_id())
+        here = (socket.gethostname(), machine_id())
 
         def work(conn: Connection) -> Records:
             now = self._now(conn)
             query = (
                 select(invoices.c.number, invoices.c.lease_until, runs.c.host, runs.c.machine,
-                       runs.c.pid, runs.c.finished_at, runs.c.run_id.label("owner"))
+                       runs.c.pid, runs.c.finished_at)
                 .outerjoin(runs, runs.c.run_id == invoices.c.run_id)
                 .where(invoices.c.state == "pending", invoices.c.run_id != run_id)
                 .with_for_update(of=invoices, skip_locked=True)
@@ -384,11 +343,10 @@ class Registry:
             numbers = [
                 row.number
                 for row in conn.execute(query)
-                if row.owner is None
-                or row.finished_at is not None
+                if row.finished_at is not None
                 or row.lease_until is None
                 or row.lease_until <= now
-                or ((row.host, row.machine) == here and _pid_gone(row.pid))
+                or ((row.host, row.machine) == here and pid_gone(row.pid))
             ]
             for chunk in chunks(numbers):
                 conn.execute(update(invoices).where(invoices.c.number.in_(chunk))
@@ -547,35 +505,3 @@ def _sqlstate(exc: DBAPIError) -> str:
 
 def _first_line(exc: BaseException) -> str:
     return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return os.environ.get("USERNAME", "")
-
-
-def _machine_id() -> str:
-    """This machine, beyond its host name (containers and clones share names)."""
-    for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
-        try:
-            value = Path(path).read_text(encoding="ascii").strip()
-        except (OSError, UnicodeDecodeError):
-            continue
-        if value:
-            return value[:64]
-    return f"{uuid.getnode():012x}"
-
-
-def _pid_gone(pid: int | None) -> bool:
-    """True only when certain: no such process here (POSIX; Windows relies on the lease)."""
-    if os.name != "posix" or not pid or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)  # signal 0 only asks whether the process exists
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False

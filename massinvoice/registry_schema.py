@@ -1,6 +1,7 @@
-"""The registry's storage: tables, column types, schema migrations, engines for both backends.
+"""The registry's records and storage: tables, column types, migrations, engines.
 
-One schema serves SQLite and PostgreSQL. Money is a ``Decimal`` kept exactly, scale included
+The records (:class:`Draft`, :class:`InvoiceRecord`, :class:`Conflict`) are what
+:mod:`massinvoice.registry` takes and gives back; import them from there. One schema serves SQLite and PostgreSQL. Money is a ``Decimal`` kept exactly, scale included
 (text on SQLite, unconstrained ``NUMERIC`` on PostgreSQL); timestamps are aware UTC datetimes
 (naive UTC text on SQLite, ``timestamptz`` on PostgreSQL). ``schema_version`` records each
 migration applied; :func:`upgrade_schema` applies the missing ones, once, under a lock.
@@ -9,9 +10,14 @@ migration applied; :func:`upgrade_schema` applies the missing ones, once, under 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
+import os
+import uuid
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -46,6 +52,51 @@ _PG_LOCK_KEY = 0x6D617373  # advisory lock serialising schema upgrades on Postgr
 _JOURNAL_MODES = ("DELETE", "PERSIST", "TRUNCATE", "WAL")
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An invoice ready for a number: its orders and the composed document (JSON-able)."""
+
+    orders: tuple[str, ...]
+    customer: str
+    date: dt.date
+    currency: str
+    total: Decimal
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class InvoiceRecord:
+    """One registered invoice, as stored."""
+
+    number: str
+    series: str
+    seq: int
+    date: dt.date
+    customer: str
+    currency: str
+    total: Decimal
+    state: str  # pending | issued | void
+    orders: tuple[str, ...]
+    file: str
+    sha256: str
+    reason: str
+    run_id: str
+    payload: dict[str, Any]
+    created_at: dt.datetime
+    issued_at: dt.datetime | None
+    voided_at: dt.datetime | None = None
+    lease_until: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A draft refused because some of its orders are already on a live invoice."""
+
+    orders: tuple[str, ...]
+    reason: str
+    holders: dict[str, str]  # order -> number already holding it
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -267,3 +318,39 @@ def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
     """``items`` in slices small enough for one IN (...)."""
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
+
+
+# --- the process a run is: recorded in runs, so a crashed run is recognised at once ---
+
+
+def current_user() -> str:
+    """The user running this process, as recorded with each run."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return os.environ.get("USERNAME", "")
+
+
+def machine_id() -> str:
+    """This machine, beyond its host name (containers and clones share names)."""
+    for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        try:
+            value = Path(path).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if value:
+            return value[:64]
+    return f"{uuid.getnode():012x}"
+
+
+def pid_gone(pid: int | None) -> bool:
+    """True only when certain: no such process here (POSIX; Windows relies on the lease)."""
+    if os.name != "posix" or not pid or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False

@@ -45,13 +45,30 @@ def _unavailable(reason: str) -> NoReturn:
     )
 
 
+# One server per test process, whichever modules import the fixture (each import makes its own
+# fixture definition, so the session scope alone would start one per module).
+_server: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session")
-def pg_server_url() -> Iterator[str]:
+def pg_server_url(request: pytest.FixtureRequest) -> str:
     """A PostgreSQL URL whose user may create databases (skips, or fails in CI, without one)."""
     given = os.environ.get("MASSINVOICE_TEST_PG", "").strip()
     if given:
-        yield given
-        return
+        return given
+    if "error" in _server:
+        _unavailable(_server["error"])
+    if "url" not in _server:
+        url, error = _start_server(request.config)
+        if not url:
+            _server["error"] = error
+            _unavailable(error)
+        _server["url"] = url
+    return _server["url"]
+
+
+def _start_server(config: pytest.Config) -> tuple[str, str]:
+    """Start a throwaway server with ci/postgres.sh, stopped when the test session ends."""
     folder = Path(tempfile.gettempdir()) / f"massinvoice-pg-{uuid.uuid4().hex[:10]}"
     env = {k: v for k, v in os.environ.items() if k != "MASSINVOICE_TEST_PG"}
     env["MASSINVOICE_PG_DIR"] = str(folder)
@@ -61,16 +78,14 @@ def pg_server_url() -> Iterator[str]:
         started = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True,
                                  text=True, timeout=900, check=False)  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as exc:
-        _unavailable(f"ci/postgres.sh did not run: {exc}")
+        return "", f"ci/postgres.sh did not run: {exc}"
+    config.add_cleanup(lambda: subprocess.run(["bash", str(SCRIPT), "stop"], env=env,
+                                              capture_output=True, timeout=120, check=False))  # fmt: skip
     urls = [line.partition("=")[2] for line in started.stdout.splitlines()
             if line.startswith("MASSINVOICE_TEST_PG=")]  # fmt: skip
     if started.returncode != 0 or not urls:
-        _unavailable(f"ci/postgres.sh could not start one: {started.stderr.strip()[-500:]}")
-    try:
-        yield urls[-1]
-    finally:
-        subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True,
-                       timeout=120, check=False)  # fmt: skip
+        return "", f"ci/postgres.sh could not start one: {started.stderr.strip()[-500:]}"
+    return urls[-1], ""
 
 
 @contextmanager
