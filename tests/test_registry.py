@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
@@ -353,3 +356,28 @@ def test_counting_is_by_the_database_not_the_caller(reg: Registry):
     count = reg._run("count", lambda c: c.scalar(select(func.count()).select_from(invoices)),
                      write=False)  # fmt: skip
     assert count == 2 and seqs(reg) == [1, 2]
+
+
+def test_issuing_renews_the_lease_of_the_rest_of_the_run(reg: Registry):
+    """A run that makes progress is alive, even if it never calls renew()."""
+    run = reg.start_run({})
+    (a, b), _ = reg.reserve(SERIES, [draft("PO-1"), draft("PO-2")], run, lease_seconds=0)
+    reg.mark_issued(a.number, "/out/a.pdf", "aa" * 32)
+    assert reg.get(b.number).lease_until > dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60)
+    assert reg.claim_pending(reg.start_run({})) == []
+
+
+@pytest.mark.postgres
+def test_ci_script_reuses_a_running_server_and_keeps_the_shell_options(
+    pg_server_url: str,  # noqa: F811
+):
+    script = Path(__file__).resolve().parents[1] / "ci" / "postgres.sh"
+    shell = (
+        'set -euo pipefail; before="$(set +o; shopt -po)"; source "$1"; source "$1"; '
+        '[ "$before" = "$(set +o; shopt -po)" ] || exit 9; echo "url=$MASSINVOICE_TEST_PG"'
+    )
+    env = {**os.environ, "MASSINVOICE_TEST_PG": pg_server_url}
+    done = subprocess.run(["bash", "-c", shell, "-", str(script)], env=env, capture_output=True,
+                          text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == f"url={pg_server_url}"
