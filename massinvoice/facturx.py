@@ -53,7 +53,7 @@ def wants_facturx(invoice: Invoice, config: Config) -> bool:
 class _Gap:
     """One thing an e-invoice needs and does not have; the same gap is reported once."""
 
-    party: str  # seller | buyer | taxes
+    party: str  # seller | buyer | order | taxes: where the fix goes
     who: str  # the customer's name, or the seller's
     message: str
     hint: str
@@ -67,6 +67,8 @@ class _Gap:
         )
         if self.party == "buyer":
             source, level = config.customers, ROW
+        elif self.party == "order":  # comes from the export, through the selection sheet
+            source, level = "", ROW
         else:
             source, level = str(config.path or "massinvoice.toml"), CONFIG
         return Problem(
@@ -132,9 +134,16 @@ def _gaps(invoice: Invoice, config: Config) -> list[_Gap]:
             f"add the Payment Terms of {name} to {customers}, or payment_terms to "
             "massinvoice.toml", "Payment Terms"))  # fmt: skip
     if not is_currency(invoice.currency):
-        gaps.append(_Gap("buyer", name,
+        gaps.append(_Gap("order", name,
             f"currency {invoice.currency!r} is not an ISO 4217 code",
-            "write the currency as a 3-letter code (USD, EUR) in the export", "Currency"))  # fmt: skip
+            "write the currency as a 3-letter code (USD, EUR) in the export or the Lines sheet", "Currency"))  # fmt: skip
+    for line in invoice.lines:
+        if line.unit_price < 0:  # BR-27; a credit is a negative quantity, not price
+            gaps.append(_Gap("order", name,
+                f"line {line.line_no} of order {line.order_no} has a negative unit price, which "
+                "an EN 16931 invoice cannot carry (BR-27)",
+                "correct the price in the Lines sheet, or issue that part as a credit note",
+                "Unit Price"))  # fmt: skip
     if len(invoice.taxes) != 1:
         gaps.append(_Gap("taxes", "", f"a Factur-X invoice needs exactly one [[tax]] line in the "
                          f"config (there are {len(invoice.taxes)}): one VAT category per invoice",

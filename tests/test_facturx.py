@@ -300,6 +300,13 @@ def test_payment_terms_currency_and_tax_lines_are_checked():
     assert [p.column for p in problems] == ["tax"]
 
 
+def test_a_negative_price_is_refused():
+    lines = [line("PO-7", 1), line("PO-7", 2, unit_price=Decimal("-0.10"))]
+    problems = facturx_problems(make_invoice(flower_order(lines=lines)), CONFIG)
+    assert [p.column for p in problems] == ["Unit Price"]
+    assert "line 2 of order PO-7" in problems[0].message
+
+
 def test_problems_of_a_run_are_merged_per_gap_and_skip_pdf_only_customers():
     customer = replace(GERMAN, address=(), city="")
     invoices = [
