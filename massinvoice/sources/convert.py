@@ -92,26 +92,32 @@ def decimals(
 ) -> tuple[list[Decimal | None], Failures]:
     """Money or price cells as Decimal (floats through their repr: 0.35 stays 0.35)."""
     decimal_comma = decimal_comma_of(values, default_comma)
-    return _cached(values, lambda v: parse_decimal(v, decimal_comma))
+    return _cached(values, lambda v: parse_decimal(v, decimal_comma), float)
 
 
-def _cached(values: Sequence[object], parse: Callable[[object], Any]) -> tuple[list[Any], Failures]:
-    """Parse each distinct cell once; empty cells are None."""
+def _cached(
+    values: Sequence[object], parse: Callable[[object], Any], common: type | None = None
+) -> tuple[list[Any], Failures]:
+    """Parse each distinct cell once; empty cells are None.
+
+    Cells of the ``common`` type (float for money, datetime for dates) are cached by value;
+    others by (type, value), since 1, 1.0 and True are equal keys for a dict.
+    """
     cache: dict[object, object] = {}
     out: list[object] = []
     failures: Failures = []
     append = out.append
     for i, v in enumerate(values):
-        if v is None or (type(v) is float and v != v):
+        if v is None:
             append(None)
             continue
-        key = (type(v), v)  # 1, 1.0 and True hash alike: keep them apart
+        key: object = v if type(v) is common else (type(v), v)
         try:
             append(cache[key])
             continue
         except KeyError:
             pass
-        except TypeError:
+        except TypeError:  # an unhashable cell from an odd engine
             key = None
         try:
             value = parse(v)
@@ -119,7 +125,7 @@ def _cached(values: Sequence[object], parse: Callable[[object], Any]) -> tuple[l
             append(None)
             failures.append((i, exc))
             continue
-        if key is not None and v == v:
+        if key is not None and v == v:  # NaN never finds itself: keep it out
             cache[key] = value
         append(value)
     return out, failures
@@ -127,7 +133,7 @@ def _cached(values: Sequence[object], parse: Callable[[object], Any]) -> tuple[l
 
 def dates(values: Sequence[object], date_order: str) -> tuple[list[dt.date | None], Failures]:
     """Date cells (real dates, Excel serials or text) as dates."""
-    return _cached(values, lambda v: parse_date(v, date_order))
+    return _cached(values, lambda v: parse_date(v, date_order), dt.datetime)
 
 
 def units(values: Sequence[object]) -> tuple[list[str], Failures]:
