@@ -174,10 +174,9 @@ def compose_invoice(
         raise ValueError(f"partial must be one of {', '.join(PARTIAL_MODES)}, not {partial!r}")
     first = orders[0]
     problems: list[Problem] = []
-    currencies = dict.fromkeys(
-        line.currency or order.currency or config.currency
-        for order in orders
-        for line in order.lines
+    # a line without a currency takes its order's, then the invoice's (config's as last resort)
+    currencies = _unique(
+        line.currency or order.currency for order in orders for line in order.lines
     )
     if len(currencies) > 1:
         problems.append(_problem(first, "mixed_currency",
@@ -189,7 +188,7 @@ def compose_invoice(
         problems.append(_problem(first, "mixed_customers",
             f"orders {', '.join(o.order_no for o in orders)} have different bill customers "
             f"({', '.join(bills)})", "group orders by bill customer"))  # fmt: skip
-    currency = next(iter(currencies), "") or first.currency or config.currency
+    currency = currencies[0] if currencies else config.currency
 
     lines: list[InvoiceLine] = []
     remaining: list[InvoiceLine] = []

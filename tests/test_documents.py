@@ -174,8 +174,9 @@ def test_several_orders_make_one_invoice_with_every_order_and_po():
 def test_currency_comes_from_lines_then_order_then_config():
     assert compose(order(currency="")).currency == "USD"  # config default
     assert compose(order(currency="EUR")).currency == "EUR"
-    inv = compose(order(currency="", lines=(line(currency="EUR"),)))
-    assert inv.currency == inv.lines[0].currency == "EUR"
+    inv = compose(order(currency="", lines=(line(n=1, currency="EUR"), line(n=2, currency=""))))
+    assert inv.currency == "EUR"
+    assert [x.currency for x in inv.lines] == ["EUR", "EUR"]  # a blank line takes the invoice's
 
 
 def test_mixed_currencies_or_customers_are_refused_with_every_problem():
