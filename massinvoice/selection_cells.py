@@ -10,7 +10,9 @@ import datetime as dt
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from massinvoice.labels import INVOICED_MARK, SELECT_MARKS, STATUS_LABELS
 from massinvoice.model import Status
@@ -101,3 +103,22 @@ def find_header(
         if all(k in found for k in required):
             return r, found
     return None
+
+
+@dataclass
+class FoundSheet:
+    """A visible sheet found by its header row."""
+
+    name: str
+    rows: list[list[Any]]
+    header: int  # 0-based index of the header row
+    cols: dict[str, list[int]]  # key -> column indexes
+
+    def col(self, key: str) -> int | None:
+        found = self.cols.get(key)
+        return found[0] if found else None
+
+    def label(self, key: str, columns: dict[str, tuple[str, str]]) -> str:
+        """The header as the sheet has it (for messages), else our English label."""
+        c = self.col(key)
+        return cell_text(self.rows[self.header][c]) if c is not None else columns[key][0]

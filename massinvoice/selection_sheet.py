@@ -13,15 +13,15 @@ are our own (line amounts, totals, the live selected count), each with its value
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
-import tempfile
+import secrets
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
+from operator import attrgetter
 from pathlib import Path
 
 import xlsxwriter
@@ -30,7 +30,6 @@ from massinvoice import __version__
 from massinvoice.checks import summary
 from massinvoice.config import Config
 from massinvoice.labels import (
-    EDITABLE,
     INVOICED_MARK,
     LINES_COLUMNS,
     SELECT_MARKS_TYPED,
@@ -41,28 +40,26 @@ from massinvoice.labels import (
     pick,
 )
 from massinvoice.model import Filters, Order, OrderWarning, Status
+from massinvoice.selection_state import FORMAT_VERSION, STATE_SHEET, state_rows
 from massinvoice.selection_style import Styles, write_legend
-from massinvoice.selection_xml import Formula, RowRenderer, SheetRows, column_letter, write_package
+from massinvoice.selection_xml import (
+    FORMULA,
+    INT,
+    STR,
+    VALUE,
+    Cell,
+    Package,
+    RowTemplate,
+    SheetRows,
+    Strings,
+    column_letter,
+    day,
+    number,
+)
 
-FORMAT_VERSION = 1
-STATE_SHEET = "_massinvoice"
-STATE_MARK = "massinvoice selection workbook"
 SELECTION_SHEET = ("Selection", "Selección")
 LINES_SHEET = ("Lines", "Líneas")
 MAX_ROWS = 1_048_576  # Excel's sheet limit
-
-# The hidden sheet's tables: order header fields (exact text) and the lines' original numbers.
-ORDER_FIELDS = (
-    "order_no", "fingerprint", "status", "invoice_no", "bill_customer", "ship_customer",
-    "customer_po", "order_date", "ship_date", "flight_date", "sales_rep", "cargo_agency",
-    "market", "incoterm", "awb", "hawb", "dae", "currency",
-)  # fmt: skip
-LINE_FIELDS = (
-    "order_no", "line_no", "unit_price", "boxes", "packed_boxes", "bunches", "stems_per_bunch",
-    "stems", "min_price", "amount", "confirmed_boxes",
-)  # fmt: skip
-ORDERS_TABLE = "[orders]"
-LINES_TABLE = "[lines]"
 
 _SELECTION_KINDS = {
     "select": "select", "status": "center", "order_no": "text", "customer_po": "text",
@@ -77,6 +74,12 @@ _LINES_KINDS = {
     "confirmed_boxes": "int", "bunches": "edit_int", "stems_per_bunch": "edit_int",
     "stems": "edit_int", "unit": "center", "unit_price": "edit_price", "min_price": "price",
     "amount": "money", "currency": "center",
+}  # fmt: skip
+# How each Lines column is rendered (text otherwise): ints always present, values maybe empty.
+_LINES_CELLS = {
+    "line_no": INT, "boxes": INT, "packed_boxes": INT, "confirmed_boxes": VALUE, "bunches": INT,
+    "stems_per_bunch": INT, "stems": INT, "unit_price": VALUE, "min_price": VALUE,
+    "amount": FORMULA,
 }  # fmt: skip
 _WIDTH_CAPS = {"warnings": 45, "bill_customer": 32, "ship_customer": 32}
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
@@ -103,6 +106,9 @@ class _Row:
     fulls: Decimal
     warnings: str
     marked: bool
+    boxes: int
+    packed_boxes: int
+    stems: int
 
 
 def write_selection(
@@ -135,7 +141,8 @@ def write_selection(
             _Row(
                 order, status, order.currency or "/".join(order.currencies) or config.currency,
                 order.amount, order.fulls(config.fulls), summary(warnings.get(order.order_no, ())),
-                select_all and status is not Status.INVOICED,
+                select_all and status is not Status.INVOICED, order.boxes, order.packed_boxes,
+                order.stems,
             )
         )  # fmt: skip
     extra_headers = list(
@@ -157,10 +164,14 @@ def write_selection(
     lines = wb.add_worksheet(pick(LINES_SHEET, lang))
     legend = wb.add_worksheet(pick(TEXT["legend"], lang))
     state = wb.add_worksheet(STATE_SHEET)
+    hidden = state_rows(
+        _part(state), orders, language=lang, filters=filters, sources=sources, created=created,
+        extra_headers=extra_headers,
+    )  # fmt: skip
     parts = [
         _selection_sheet(selection, rows, styles, config, filters, sources, created),
         _lines_sheet(lines, rows, styles, config, extra_headers),
-        _state_sheet(state, rows, config, filters, sources, created, extra_headers),
+        hidden,
     ]
     write_legend(legend, styles, lang)
     selection.activate()
@@ -168,13 +179,14 @@ def write_selection(
     wb.close()
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    os.close(fd)
+    # Not mkstemp: its 0600 would leave the workbook unreadable to others on a shared folder.
+    tmp = path.parent / f".{path.stem}.{secrets.token_hex(6)}.tmp"
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
-        write_package(package, Path(tmp), parts)
+        Package(package).write(tmp, parts)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 
@@ -262,7 +274,7 @@ def _selection_sheet(ws, rows, styles, config, filters, sources, created) -> She
         ws.write_blank(r, col["order_no"], None, styles.fmt("total_text"))
         for key, kind in (("boxes", "int"), ("packed_boxes", "int"), ("fulls", "fulls"),
                           ("stems", "int"), ("amount", "money")):  # fmt: skip
-            value = sum((_order_value(x, key) for x in listed), Decimal(0))
+            value = sum(map(attrgetter(key), listed))
             where = f',{rng("currency")},"{currency}"' if currency else ""
             func = f"SUMIFS({rng(key)}{where})" if currency else f"SUM({rng(key)})"
             ws.write_formula(r, col[key], f"={func}", styles.fmt(f"total_{kind}"), float(value))
@@ -279,13 +291,14 @@ def _selection_sheet(ws, rows, styles, config, filters, sources, created) -> She
         if kind == "date":
             widths[key] = _width(["2026-11-20 "], label)
         elif kind in ("int", "fulls", "money"):
-            big = max((abs(_order_value(r, key)) for r in rows), default=0)
+            big = max(map(abs, map(attrgetter(key), rows)), default=0)
             places = {"int": 0, "fulls": 3, "money": 2}[kind]
             widths[key] = _width(["9" * (_number_width(big, places) + 2)], label)
         elif key == "warnings":
             widths[key] = _width({r.warnings for r in rows}, label, _WIDTH_CAPS["warnings"])
         else:
-            values = {r.currency if key == "currency" else getattr(r.order, key) for r in rows}
+            owner = rows if key == "currency" else [r.order for r in rows]
+            values = set(map(attrgetter(key), owner))
             widths[key] = _width(values, label, _WIDTH_CAPS.get(key, 30))
     for i, key in enumerate(keys):
         ws.set_column(i, i, widths[key])
@@ -305,36 +318,36 @@ def _selection_sheet(ws, rows, styles, config, filters, sources, created) -> She
     _print_setup(ws, config, header, len(keys) - 1)
 
     # Style indexes are assigned before the workbook closes; the rows are rendered after.
-    kinds = [_SELECTION_KINDS[k] for k in keys]
-    table = {s: [styles.xf(k, s) for k in kinds] for s in Status}
-    done = styles.xf("select_done", Status.INVOICED)
+    cells = {"select": STR, "date": VALUE, "int": INT, "fulls": VALUE, "money": VALUE}
+    templates = {}
+    for status in Status:
+        kinds = [_SELECTION_KINDS[k] for k in keys]
+        styled = [styles.xf(k, status) for k in kinds]
+        if status is Status.INVOICED:
+            styled[0] = styles.xf("select_done", status)
+        templates[status] = RowTemplate(
+            [Cell(cells.get(k, STR), s) for k, s in zip(kinds, styled, strict=True)]
+        ).render
+    status_text = {s: pick(STATUS_LABELS[s], lang) for s in Status}
 
-    def render() -> Iterator[str]:
-        out = RowRenderer(len(keys))
+    def render(strings: Strings) -> Iterator[str]:
+        text = strings.text
+        invoiced, marked, empty = text(INVOICED_MARK), text("X"), text("")
         for r, row in enumerate(rows, first):
             o = row.order
-            style = table[row.status]
+            select = marked if row.marked else empty
             if row.status is Status.INVOICED:
-                select, style = INVOICED_MARK, [done, *style[1:]]
-            else:
-                select = "X" if row.marked else ""
-            values = (
-                select, pick(STATUS_LABELS[row.status], lang), o.order_no, o.customer_po,
-                o.order_date, o.ship_date, o.flight_date, o.bill_customer, o.ship_customer,
-                o.sales_rep, o.cargo_agency, o.market, o.awb, o.boxes, o.packed_boxes,
-                row.fulls, o.stems, row.amount, row.currency, o.invoice_no, row.warnings,
+                select = invoiced
+            yield templates[row.status](
+                r, select, text(status_text[row.status]), text(o.order_no),
+                text(o.customer_po), day(o.order_date), day(o.ship_date), day(o.flight_date),
+                text(o.bill_customer), text(o.ship_customer), text(o.sales_rep),
+                text(o.cargo_agency), text(o.market), text(o.awb), row.boxes, row.packed_boxes,
+                number(row.fulls), row.stems, number(row.amount), text(row.currency),
+                text(o.invoice_no), text(row.warnings),
             )  # fmt: skip
-            yield out.row(r, values, style)
 
     return SheetRows(_part(ws), render, last, len(keys) - 1)
-
-
-def _order_value(row: _Row, key: str) -> Decimal:
-    if key == "amount":
-        return row.amount
-    if key == "fulls":
-        return row.fulls
-    return Decimal(getattr(row.order, key))
 
 
 def _lines_sheet(ws, rows, styles, config, extra_headers) -> SheetRows:
@@ -352,9 +365,9 @@ def _lines_sheet(ws, rows, styles, config, extra_headers) -> SheetRows:
     for key in keys:
         kind, label = _LINES_KINDS[key], pick(LINES_COLUMNS[key], lang)
         if kind in ("text", "center"):
-            width = _width({getattr(line, key) for line in all_lines}, label, 30)
+            width = _width(set(map(attrgetter(key), all_lines)), label, 30)
         elif key == "amount":
-            big = max((line.computed_amount for line in all_lines), default=Decimal(0))
+            big = max((r.amount for r in rows), default=Decimal(0))  # a width estimate
             width = _width(["9" * (_number_width(big, 2) + 2)], label)
         else:
             width = _width(["9" * 7], label)
@@ -368,105 +381,40 @@ def _lines_sheet(ws, rows, styles, config, extra_headers) -> SheetRows:
     _print_setup(ws, config, 0, n_cols - 1)
 
     letter = {k: column_letter(i) for k, i in col.items()}
-    unit, bunches, stems, price = (
-        letter["unit"],
-        letter["bunches"],
-        letter["stems"],
-        letter["unit_price"],
+    amount = (
+        f'ROUND(IF({letter["unit"]}{{r}}="bunch",{letter["bunches"]}{{r}},'
+        f"{letter['stems']}{{r}})*{letter['unit_price']}{{r}},2)"
     )
+    cells = [_LINES_CELLS.get(k, STR) for k in keys] + [STR] * len(extra_headers)
+    kinds = [_LINES_KINDS[k] for k in keys] + ["text"] * len(extra_headers)
+    templates = {
+        status: RowTemplate(
+            [Cell(c, styles.xf(k, status), amount) for c, k in zip(cells, kinds, strict=True)]
+        ).render
+        for status in Status
+    }
 
-    base = [_LINES_KINDS[k] for k in keys] + ["text"] * len(extra_headers)
-    table = {s: [styles.xf(k, s) for k in base] for s in Status}
-
-    def render() -> Iterator[str]:
-        out = RowRenderer(n_cols)
+    def render(s: Strings) -> Iterator[str]:
+        extras: dict[tuple[tuple[str, str], ...], list[str]] = {}
         r = 1
         for row in rows:
-            style = table[row.status]
+            template = templates[row.status]
+            order_no = s[row.order.order_no]
             for line in row.order.lines:
                 r += 1
-                amount = Formula(
-                    f'ROUND(IF({unit}{r}="bunch",{bunches}{r},{stems}{r})*{price}{r},2)',
-                    line.computed_amount,
-                )
-                extra = dict(line.extra)
-                values = [
-                    line.order_no, line.line_no, line.species, line.variety, line.length,
-                    line.box_type, line.boxes, line.packed_boxes, line.confirmed_boxes,
-                    line.bunches, line.stems_per_bunch, line.stems, line.unit, line.unit_price,
-                    line.min_price, amount, line.currency or row.order.currency,
-                ]  # fmt: skip
-                values.extend(extra.get(h, "") for h in extra_headers)
-                yield out.row(r, values, style)
+                extra = extras.get(line.extra)
+                if extra is None:
+                    given = dict(line.extra)
+                    extra = extras[line.extra] = [s[given.get(h, "")] for h in extra_headers]
+                yield template(
+                    r, order_no, line.line_no, s[line.species], s[line.variety], s[line.length],
+                    s[line.box_type], line.boxes, line.packed_boxes, number(line.confirmed_boxes),
+                    line.bunches, line.stems_per_bunch, line.stems, s[line.unit],
+                    number(line.unit_price), number(line.min_price), line.computed_amount,
+                    s[line.currency], *extra,
+                )  # fmt: skip
 
     return SheetRows(_part(ws), render, len(all_lines) + 1, n_cols - 1)
-
-
-def _state_sheet(ws, rows, config, filters, sources, created, extra_headers) -> SheetRows:
-    """The hidden sheet read-back trusts: every value as exact text."""
-    filters_json = json.dumps(asdict(filters), default=str, ensure_ascii=False)
-    meta = [
-        (STATE_MARK, "do not edit: massinvoice reads this sheet back"),
-        ("format_version", str(FORMAT_VERSION)),
-        ("tool_version", __version__),
-        ("created", created.isoformat()),
-        ("language", config.language),
-        ("filters", filters_json),
-        ("sources", json.dumps([asdict(s) for s in sources], ensure_ascii=False)),
-        ("extra_headers", json.dumps(extra_headers, ensure_ascii=False)),
-        ("orders", str(len(rows))),
-        ("lines", str(sum(len(r.order.lines) for r in rows))),
-    ]
-    n_lines = sum(len(r.order.lines) for r in rows)
-    last_row = len(meta) + 1 + 2 + len(rows) + 1 + 2 + n_lines
-    width = max(len(ORDER_FIELDS), len(LINE_FIELDS))
-
-    def text(value: object) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, Decimal):
-            return f"{value:f}"
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        return str(value)
-
-    def render() -> Iterator[str]:
-        out = RowRenderer(width)
-        zero = [0] * width
-        r = 0
-        for pair in meta:
-            r += 1
-            yield out.row(r, pair, zero)
-        r += 2
-        yield out.row(r, [ORDERS_TABLE], zero)
-        r += 1
-        yield out.row(r, ORDER_FIELDS, zero)
-        for row in rows:
-            o = row.order
-            r += 1
-            values = [
-                o.order_no, o.fingerprint(), row.status.value, o.invoice_no, o.bill_customer,
-                o.ship_customer, o.customer_po, text(o.order_date), text(o.ship_date),
-                text(o.flight_date), o.sales_rep, o.cargo_agency, o.market, o.incoterm, o.awb,
-                o.hawb, o.dae, o.currency,
-            ]  # fmt: skip
-            yield out.row(r, values, zero)
-        r += 2
-        yield out.row(r, [LINES_TABLE], zero)
-        r += 1
-        yield out.row(r, LINE_FIELDS, zero)
-        for row in rows:
-            for line in row.order.lines:
-                r += 1
-                values = [
-                    line.order_no, str(line.line_no), text(line.unit_price), str(line.boxes),
-                    str(line.packed_boxes), str(line.bunches), str(line.stems_per_bunch),
-                    str(line.stems), text(line.min_price), text(line.amount),
-                    text(line.confirmed_boxes),
-                ]  # fmt: skip
-                yield out.row(r, values, zero)
-
-    return SheetRows(_part(ws), render, last_row, width - 1)
 
 
 def _protect(ws) -> None:
@@ -489,4 +437,4 @@ def _print_setup(ws, config: Config, header_row: int, last_col: int) -> None:
     ws.center_horizontally()
 
 
-__all__ = ["EDITABLE", "FORMAT_VERSION", "SheetSource", "write_selection"]
+__all__ = ["FORMAT_VERSION", "SheetSource", "write_selection"]

@@ -2,9 +2,10 @@
 
 xlsxwriter builds the package (styles, protection, validation, print setup, the small sheets),
 but its per-cell path costs about 6 µs a cell: 100,000 lines would take ten seconds. The data rows
-of the big sheets are therefore rendered here as SpreadsheetML text, with xlsxwriter's own style
-indexes, and spliced into its package when the zip is written. Strings are inline strings, escaped
-the way Excel and xlsxwriter do it (``_xHHHH_`` for control characters), so any text stays text.
+of the big sheets are therefore rendered here as SpreadsheetML, one ``str.format`` call per row,
+with xlsxwriter's own style indexes; their strings are appended to xlsxwriter's shared-string
+table. Text is escaped the way Excel and xlsxwriter do it (entities, and ``_xHHHH_`` for control
+characters), so any text from an export stays text.
 """
 
 from __future__ import annotations
@@ -13,18 +14,21 @@ import datetime as dt
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
+SST_PART = "xl/sharedStrings.xml"
 _EPOCH = dt.date(1899, 12, 30)
 _NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _ESCAPED_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _ROW_TAG = re.compile(rb'<row r="(\d+)"')
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
-_CHUNK_ROWS = 2000
+_SST_OPEN = re.compile(rb"<sst\b[^>]*>")
+_UNIQUE = re.compile(rb'uniqueCount="(\d+)"')
+_CHUNK_ROWS = 4000
 
 
 def column_letter(index: int) -> str:
@@ -53,6 +57,11 @@ def escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _t_element(text: str) -> str:
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f"<t{space}>{escape_text(text)}</t>"
+
+
 def date_serial(day: dt.date) -> int | float:
     """Excel's serial number of a date (1900 date system)."""
     if isinstance(day, dt.datetime):
@@ -61,69 +70,91 @@ def date_serial(day: dt.date) -> int | float:
     return (day - _EPOCH).days
 
 
-@dataclass(frozen=True, slots=True)
-class Formula:
-    """Our own formula (never text from data) with the value it computes, cached for readers."""
+class Strings(dict[str, str]):
+    """Shared strings appended after xlsxwriter's own: ``strings[text]`` is a cell's tail.
 
-    text: str  # without the leading '='
-    value: int | float | Decimal | str = 0
+    A text cell is rendered as ``<c r=".." s=".."`` + tail + ``</c>``: the tail is
+    ``' t="s"><v>N</v>'`` or, for an empty text, ``'>'`` (a styled empty cell). A dict with
+    ``__missing__`` so the hot path (a string seen before) is one C-level lookup.
+    """
+
+    def __init__(self, base: int = 0):
+        super().__init__({"": ">"})
+        self.base = base
+        self.items: list[str] = []
+
+    def __missing__(self, value: str) -> str:
+        tail = f' t="s"><v>{self.base + len(self.items)}</v>'
+        self.items.append(value)
+        self[value] = tail
+        return tail
+
+    def text(self, value: str) -> str:
+        """The tail of a text cell."""
+        return self[value]
+
+    def xml(self) -> Iterator[str]:
+        """Our ``<si>`` items, in index order."""
+        for text in self.items:
+            yield f"<si>{_t_element(text)}</si>"
 
 
-class RowRenderer:
-    """Renders rows of cells (Python values + style indexes) as ``<row>`` elements."""
+def number(value: int | Decimal | float | None) -> str:
+    """A numeric cell's ``<v>`` element, or nothing for an empty cell."""
+    return "" if value is None else f"<v>{value}</v>"
 
-    def __init__(self, n_columns: int):
-        self.letters = [column_letter(i) for i in range(n_columns)]
-        self._inline: dict[str, str] = {}
 
-    def inline(self, text: str) -> str:
-        """The ``<is>`` element of a text, cached: exports repeat the same words a lot."""
-        got = self._inline.get(text)
-        if got is None:
-            space = ' xml:space="preserve"' if text != text.strip() else ""
-            got = f"<is><t{space}>{escape_text(text)}</t></is>"
-            if len(self._inline) < 200_000:
-                self._inline[text] = got
-        return got
+_SERIALS: dict[dt.date, str] = {}
 
-    def row(self, r: int, values: Sequence[object], styles: Sequence[int]) -> str:
-        """One row, 1-based ``r``; ``None`` or ``''`` gives a styled empty cell."""
-        rs = str(r)
-        cells = []
-        add = cells.append
-        for letter, value, s in zip(self.letters, values, styles, strict=False):
-            t = type(value)
-            if t is str:
-                if value:
-                    add(f'<c r="{letter}{rs}" s="{s}" t="inlineStr">{self.inline(value)}</c>')  # type: ignore[arg-type]
-                else:
-                    add(f'<c r="{letter}{rs}" s="{s}"/>')
-            elif t is int:
-                add(f'<c r="{letter}{rs}" s="{s}"><v>{value}</v></c>')
-            elif value is None:
-                add(f'<c r="{letter}{rs}" s="{s}"/>')
-            elif t is Decimal:
-                add(f'<c r="{letter}{rs}" s="{s}"><v>{value:f}</v></c>')
-            elif t is dt.date or t is dt.datetime:
-                add(f'<c r="{letter}{rs}" s="{s}"><v>{date_serial(value)}</v></c>')  # type: ignore[arg-type]
-            elif t is Formula:
-                add(self._formula(f"{letter}{rs}", s, value))  # type: ignore[arg-type]
-            elif t is bool:
-                add(f'<c r="{letter}{rs}" s="{s}" t="b"><v>{int(value)}</v></c>')  # type: ignore[call-overload]
-            elif t is float:
-                add(f'<c r="{letter}{rs}" s="{s}"><v>{value!r}</v></c>')
+
+def day(value: dt.date | None) -> str:
+    """A date cell's ``<v>`` element (a serial number), or nothing for an empty cell."""
+    if value is None:
+        return ""
+    got = _SERIALS.get(value)
+    if got is None:
+        got = _SERIALS[value] = f"<v>{date_serial(value)}</v>"
+    return got
+
+
+# Cell kinds of a row template, and what the row's argument for that cell is.
+STR = "str"  # a tail from Strings.text()
+INT = "int"  # an int, always present
+VALUE = "value"  # a <v> element from number() or day(), or '' for an empty cell
+FORMULA = "formula"  # our own formula, '{r}' stands for the row number; the argument is its value
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One column of a row template."""
+
+    kind: str
+    style: int | None  # None: no style (the hidden sheet)
+    formula: str = ""  # for FORMULA cells
+
+
+class RowTemplate:
+    """A row rendered with one ``str.format`` call: ``template(r, *arguments)``."""
+
+    def __init__(self, cells: Sequence[Cell]):
+        parts = ['<row r="{0}">']
+        for i, cell in enumerate(cells, 1):
+            style = "" if cell.style is None else f' s="{cell.style}"'
+            ref = f'<c r="{column_letter(i - 1)}{{0}}"{style}'
+            if cell.kind == STR:
+                parts.append(f"{ref}{{{i}}}</c>")
+            elif cell.kind == INT:
+                parts.append(f"{ref}><v>{{{i}}}</v></c>")
+            elif cell.kind == VALUE:
+                parts.append(f"{ref}>{{{i}}}</c>")
+            elif cell.kind == FORMULA:
+                body = escape_text(cell.formula).replace("{", "{{").replace("}", "}}")
+                body = body.replace("{{r}}", "{0}")
+                parts.append(f"{ref}><f>{body}</f><v>{{{i}}}</v></c>")
             else:
-                raise TypeError(f"cannot write {t.__name__} to a cell")
-        return f'<row r="{rs}">{"".join(cells)}</row>'
-
-    @staticmethod
-    def _formula(ref: str, s: int, formula: Formula) -> str:
-        body = f"<f>{escape_text(formula.text)}</f>"
-        value = formula.value
-        if isinstance(value, str):
-            return f'<c r="{ref}" s="{s}" t="str">{body}<v>{escape_text(value)}</v></c>'
-        shown = f"{value:f}" if isinstance(value, Decimal) else repr(value)
-        return f'<c r="{ref}" s="{s}">{body}<v>{shown}</v></c>'
+                raise ValueError(f"unknown cell kind {cell.kind!r}")
+        parts.append("</row>")
+        self.render: Callable[..., str] = "".join(parts).format
 
 
 @dataclass
@@ -131,12 +162,12 @@ class SheetRows:
     """Rows to splice into one worksheet part: ``rows()`` yields row XML in ascending order."""
 
     part: str  # e.g. 'xl/worksheets/sheet2.xml'
-    rows: Callable[[], Iterable[str]]
+    rows: Callable[[Strings], Iterable[str]]
     last_row: int  # 1-based, the last row the generator writes
     last_col: int  # 0-based
 
 
-def _spliced(xml: bytes, rows: SheetRows) -> Iterator[bytes]:
+def _spliced(xml: bytes, rows: SheetRows, strings: Strings) -> Iterator[bytes]:
     """The worksheet part with the generated rows inserted in row order."""
     if b"<sheetData/>" in xml:
         head, tail = xml.split(b"<sheetData/>", 1)
@@ -152,15 +183,19 @@ def _spliced(xml: bytes, rows: SheetRows) -> Iterator[bytes]:
                 break
         head, tail = xml[:cut], xml[cut:]
     yield _fix_dimension(head, rows)
+    yield from _chunks(rows.rows(strings))
+    yield tail
+
+
+def _chunks(pieces: Iterable[str]) -> Iterator[bytes]:
     chunk: list[str] = []
-    for row in rows.rows():
-        chunk.append(row)
+    for piece in pieces:
+        chunk.append(piece)
         if len(chunk) >= _CHUNK_ROWS:
             yield "".join(chunk).encode()
             chunk.clear()
     if chunk:
         yield "".join(chunk).encode()
-    yield tail
 
 
 def _fix_dimension(head: bytes, rows: SheetRows) -> bytes:
@@ -177,21 +212,53 @@ def _fix_dimension(head: bytes, rows: SheetRows) -> bytes:
     return head[: match.start()] + f'<dimension ref="{ref}"/>'.encode() + head[match.end() :]
 
 
-def write_package(
-    package: BytesIO, target: Path, sheets: Sequence[SheetRows], *, level: int = 6
-) -> None:
-    """Copy xlsxwriter's package to ``target``, streaming the generated rows into their sheets."""
-    by_part = {s.part: s for s in sheets}
-    with (
-        zipfile.ZipFile(package) as src,
-        zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level) as out,
-    ):
-        for info in src.infolist():
-            data = src.read(info.filename)
-            rows = by_part.get(info.filename)
-            if rows is None:
-                out.writestr(info.filename, data)
-                continue
-            with out.open(info.filename, "w", force_zip64=False) as fh:
-                for piece in _spliced(data, rows):
+@dataclass
+class Package:
+    """xlsxwriter's finished package, and the shared strings our rows add to it."""
+
+    data: BytesIO
+    strings: Strings = field(init=False)
+
+    def __post_init__(self) -> None:
+        with zipfile.ZipFile(self.data) as zf:
+            sst = zf.read(SST_PART) if SST_PART in zf.namelist() else b""
+        if not sst:
+            raise ValueError("the package has no shared-string table to extend")
+        unique = _UNIQUE.search(sst)
+        self.strings = Strings(int(unique.group(1)) if unique else 0)
+
+    def write(self, target: Path, sheets: Sequence[SheetRows], *, level: int = 1) -> None:
+        """Copy the package to ``target``, streaming the generated rows into their sheets."""
+        by_part = {s.part: s for s in sheets}
+        with (
+            zipfile.ZipFile(self.data) as src,
+            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as out,
+        ):
+            for info in src.infolist():
+                if info.filename == SST_PART:
+                    continue  # complete only once every row is rendered
+                data = src.read(info.filename)
+                rows = by_part.get(info.filename)
+                if rows is None:
+                    out.writestr(info.filename, data)
+                    continue
+                with out.open(info.filename, "w") as fh:
+                    for piece in _spliced(data, rows, self.strings):
+                        fh.write(piece)
+            with out.open(SST_PART, "w") as fh:
+                for piece in self._shared_strings(src.read(SST_PART)):
                     fh.write(piece)
+
+    def _shared_strings(self, sst: bytes) -> Iterator[bytes]:
+        opening = _SST_OPEN.search(sst)
+        closing = sst.rindex(b"</sst>")
+        assert opening is not None
+        total = self.strings.base + len(self.strings.items)
+        yield sst[: opening.start()]
+        yield (
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            f'count="{total}" uniqueCount="{total}">'
+        ).encode()
+        yield sst[opening.end() : closing]
+        yield from _chunks(self.strings.xml())
+        yield b"</sst>"
