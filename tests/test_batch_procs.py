@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from massinvoice.batch import folder_config
 from massinvoice.folder_lock import LOCK_NAME
+from massinvoice.registry import Registry
 from tests.test_batch_run import (
     drop_export,
     files,
@@ -57,6 +59,11 @@ def edited_sheet(folder: Path, n_orders: int) -> tuple[Path, list[str]]:
 
 
 def check_nothing_doubled(folder: Path, marked: list[str]) -> None:
+    registry = Registry(folder_config(folder).registry_url)
+    try:
+        assert registry.list(state="pending") == [], "nothing left half-done"
+    finally:
+        registry.close()
     records = issued_records(folder)
     held = [o for r in records for o in r.orders]
     assert sorted(held) == sorted(marked), "each marked order on exactly one invoice"
@@ -66,15 +73,22 @@ def check_nothing_doubled(folder: Path, marked: list[str]) -> None:
 
 
 def test_second_runner_exits_with_a_clear_message(folder: Path) -> None:
-    _, marked = edited_sheet(folder, 20)
-    first = start("run", str(folder), "--settle", "3", "--min-age", "0")
+    _, marked = edited_sheet(folder, 10)
+    # The first runner holds the lock for as long as its settle wait lasts (up to a minute).
+    first = start("run", str(folder), "--settle", "60", "--min-age", "0")
     wait_for(lambda: (folder / LOCK_NAME).exists())
     second = start("run", str(folder), "--settle", "0", "--min-age", "0")
     out2, err2 = second.communicate(timeout=120)
-    out1, err1 = first.communicate(timeout=300)
-    assert first.returncode == 0, out1 + err1
     assert second.returncode == 1, out2 + err2
     assert "being processed by another massinvoice" in err2 and f"pid {first.pid}" in err2
+    assert len(files(folder, "inbox")) == 1 and issued_records(folder) == []
+    first.send_signal(signal.SIGTERM)  # stops in its settle wait, before touching any file
+    out1, err1 = first.communicate(timeout=120)
+    assert first.returncode == 0, out1 + err1
+    assert "Stopped on request" in out1 and not (folder / LOCK_NAME).exists()
+    third = start("run", str(folder), "--settle", "0", "--min-age", "0")
+    out3, err3 = third.communicate(timeout=300)
+    assert third.returncode == 0, out3 + err3
     check_nothing_doubled(folder, marked)
     assert len(files(folder, "archive", "orders-selection-*.xlsx")) == 1
 
@@ -114,3 +128,20 @@ def test_watch_stops_on_sigterm_between_files_never_mid_invoice(folder: Path) ->
     assert files(folder, "selections", "next-selection-*.xlsx") == []
     assert not (folder / LOCK_NAME).exists()
     assert not list((folder / ".massinvoice-state").glob("*.json"))
+
+
+def test_run_killed_mid_invoice_is_completed_by_the_next_run(folder: Path) -> None:
+    _, marked = edited_sheet(folder, 25)
+    killed = start("run", str(folder), "--settle", "0", "--min-age", "0")
+    wait_for(lambda: any((folder / "invoices").rglob("*.pdf")), timeout=120)
+    killed.kill()
+    killed.wait()
+    assert len(files(folder, "inbox")) == 1, "the sheet stays until its invoices are complete"
+    assert (folder / LOCK_NAME).exists(), "a dead runner's lock is left behind"
+    again = start("run", str(folder), "--settle", "0", "--min-age", "0")
+    out, err = again.communicate(timeout=300)
+    assert again.returncode in (0, 1), out + err
+    assert "took over a stale lock" in out
+    check_nothing_doubled(folder, marked)
+    assert len(files(folder, "archive", "orders-selection-*.xlsx")) == 1
+    assert not (folder / LOCK_NAME).exists()
