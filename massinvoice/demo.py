@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -39,12 +40,13 @@ def run_demo(outdir: Path, *, jobs: int = 2, echo: Callable[[str], None] = print
     )
     echo("   warnings: " + ", ".join(f"{k} {v}" for k, v in sorted(sel.warnings.items())))
 
-    echo(
-        "2. select --select-all --status non-invoiced -> selection-all.xlsx (what an accountant saves)"
-    )
+    day_from, day_to = dt.date(2026, 11, 20), dt.date(2026, 11, 22)
+    echo(f"2. select --from {day_from} --to {day_to} --status non-invoiced --select-all")
+    echo("   -> selection-all.xlsx: the last days' shipments, every invoiceable order marked X")
     sel_all = select_orders(
         [outdir / "orders.xlsx"], outdir / "selection-all.xlsx", config=config,
-        filters=Filters(status="non-invoiced"), select_all=True, registry_url=url,
+        filters=Filters(date_from=day_from, date_to=day_to, status="non-invoiced"),
+        select_all=True, registry_url=url,
     )  # fmt: skip
     echo(f"   {sel_all.preselected} orders pre-selected")
 
@@ -61,7 +63,9 @@ def run_demo(outdir: Path, *, jobs: int = 2, echo: Callable[[str], None] = print
     again = select_orders(
         [outdir / "orders.xlsx"], outdir / "selection-after.xlsx", config=config, registry_url=url
     )
-    echo(f"   {again.by_status.get('INVOICED', 0)} of {again.listed} orders invoiced")
+    echo(
+        f"   {again.by_status.get('INVOICED', 0)} of {again.listed} orders invoiced, {again.invoiced_by_registry} by this demo"
+    )
     echo("")
     echo(f"Look at: {outdir / 'selection.xlsx'} (open in Excel or LibreOffice)")
     echo(

@@ -183,10 +183,15 @@ def invoice_selection(
         date_rule = options.date or config.invoice_date
         drafts: list[Invoice] = []
         for group in groups:
-            draft = compose_invoice(
-                group, config=config, date=invoice_date(group, date_rule, today),
-                customer=_lookup(customers, group[0]), partial=partial, draft=options.dry_run,
-            )  # fmt: skip
+            try:
+                draft = compose_invoice(
+                    group, config=config, date=invoice_date(group, date_rule, today),
+                    customer=_lookup(customers, group[0]), partial=partial, draft=options.dry_run,
+                )  # fmt: skip
+            except InputError as exc:  # e.g. lines in two currencies: cannot be one invoice
+                why = "; ".join(p.message for p in exc.problems)
+                skipped += [Skipped(o.order_no, "refused", why) for o in group]
+                continue
             if draft.lines:
                 drafts.append(draft)
             else:
