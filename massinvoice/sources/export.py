@@ -9,7 +9,6 @@ that the lines agree on who is billed, who receives and the invoice number.
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from massinvoice.sources.columns import (
     export_aliases,
     label,
 )
-from massinvoice.sources.parse import CellError, is_empty
+from massinvoice.sources.parse import is_empty
 from massinvoice.sources.tabular import ReadError, Sheet, locate
 from massinvoice.text import fold
 
@@ -95,8 +94,28 @@ def _order_head(
     return head, conflicts
 
 
-def _no_digit(text: str) -> bool:
-    return not any(c.isdigit() for c in text)
+def _line_rows(cells: Any, numbers: list[str], aliases: AliasTable) -> tuple[list[int], list[int]]:
+    """Positions of the rows that carry order lines, and of the rows without an order number.
+
+    Skipped: totals rows, the header repeated on a new page, footer notes below the data.
+    """
+    rows: list[int] = []
+    unnumbered: list[int] = []
+    for i, number in enumerate(numbers):
+        if not number:
+            unnumbered.append(i)
+        elif is_total(number):
+            continue
+        elif not any(c.isdigit() for c in number) and aliases.lookup(number) in (
+            ("order_no", True),
+            ("order_no", False),
+        ):
+            continue  # the header again
+        else:
+            rows.append(i)
+    while rows and sum(not is_empty(c) for c in cells[rows[-1]]) == 1:
+        rows.pop()  # a footer note below the data ('printed by ...'), in the first column
+    return rows, unnumbered
 
 
 def read_export(path: str | Path, config: Config) -> tuple[list[Order], list[Problem]]:
@@ -168,18 +187,7 @@ def _build_orders(
     order_col = fields["order_no"]
     numbers = convert.texts(cells[:, order_col].tolist()) if len(cells) else []
 
-    def _names_order_no(text: str) -> bool:
-        return (aliases.lookup(text) or ("",))[0] == "order_no"
-
-    rows: list[int] = []
-    unnumbered: list[int] = []
-    for i, number in enumerate(numbers):
-        if not number:
-            unnumbered.append(i)
-        elif not (is_total(number) or (_no_digit(number) and _names_order_no(number))):
-            rows.append(i)  # else a totals row, or the header repeated on a new page
-    while rows and sum(not is_empty(c) for c in cells[rows[-1]]) == 1:
-        rows.pop()  # a footer note below the data ('printed by ...'), in the first column
+    rows, unnumbered = _line_rows(cells, numbers, aliases)
     last = rows[-1] if rows else -1
     for i in unnumbered:
         if i > last:
@@ -210,47 +218,29 @@ def _build_orders(
     sheet_rows = [first_row + i for i in rows]
     order_numbers = [numbers[i] for i in rows]
 
-    def column(field: str) -> list[object] | None:
+    n = len(rows)
+    values: dict[str, list[Any]] = {}
+    for field in (*TEXT_FIELDS, *INT_FIELDS, *MONEY_FIELDS, *DATE_FIELDS, "unit"):
         j = fields.get(field)
-        return None if j is None else data[:, j].tolist()
-
-    def failed(field: str, failures: Sequence[tuple[int, CellError]]) -> None:
+        if j is None:  # no such column
+            missing = "" if field in TEXT_FIELDS else "stem" if field == "unit" else None
+            values[field] = [missing] * n
+            continue
+        raw = data[:, j].tolist()
+        if field in TEXT_FIELDS:
+            values[field] = convert.texts(raw)
+            continue
+        if field in INT_FIELDS:
+            values[field], failures = convert.integers(raw)
+        elif field in MONEY_FIELDS:
+            values[field], failures = convert.decimals(raw, sheet.decimal_comma)
+        elif field in DATE_FIELDS:
+            values[field], failures = convert.dates(raw, config.date_order)
+        else:
+            values[field], failures = convert.units(raw)
         for pos, exc in failures:
             hint = exc.hint or _HINTS.get(exc.code, "")
-            problem(exc.code, exc.message, sheet_rows[pos], fields[field], hint, CELL)
-
-    n = len(rows)
-    values: dict[str, list] = {}  # type: ignore[type-arg]
-    for field in TEXT_FIELDS:
-        raw = column(field)
-        values[field] = convert.texts(raw) if raw is not None else [""] * n
-    for field in INT_FIELDS:
-        raw = column(field)
-        if raw is None:
-            values[field] = [None] * n
-            continue
-        values[field], failures = convert.integers(raw)
-        failed(field, failures)
-    for field in MONEY_FIELDS:
-        raw = column(field)
-        if raw is None:
-            values[field] = [None] * n
-            continue
-        values[field], failures = convert.decimals(raw, sheet.decimal_comma)
-        failed(field, failures)
-    for field in DATE_FIELDS:
-        raw = column(field)
-        if raw is None:
-            values[field] = [None] * n
-            continue
-        values[field], failures = convert.dates(raw, config.date_order)
-        failed(field, failures)
-    raw = column("unit")
-    if raw is None:
-        values["unit"] = ["stem"] * n
-    else:
-        values["unit"], failures = convert.units(raw)
-        failed("unit", failures)
+            problem(exc.code, exc.message, sheet_rows[pos], j, hint, CELL)
     extras = [(name, convert.texts(data[:, j].tolist())) for name, j in header.extras]
     extra_names = [name for name, _ in extras]
     extra_rows = list(zip(*(vals for _, vals in extras), strict=True)) if extras else []
