@@ -177,6 +177,18 @@ def test_legacy_xls() -> None:
     assert b.order_no == "1002" and b.lines[0].stems == 300
 
 
+def test_xlsm_and_empty_workbook(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.append(["Order #", "Customer"])
+    wb.active.append([5, "ACME"])
+    wb.save(tmp_path / "macro.xlsm")
+    (order,) = load_export([tmp_path / "macro.xlsm"], Config())
+    assert order.order_no == "5"
+    openpyxl.Workbook().save(tmp_path / "blank.xlsx")
+    _, problems = read_export(tmp_path / "blank.xlsx", Config())
+    assert [p.code for p in problems] == ["empty_file"] and problems[0].hint
+
+
 def test_picks_the_sheet_with_the_export(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     wb.active.title = "Summary"

@@ -135,7 +135,11 @@ def _cap(problems: list[Problem], file: str) -> list[Problem]:
     rest = problems[MAX_PROBLEMS:]
     codes = ", ".join(sorted({p.code for p in rest}))
     more = Problem(
-        "more_problems", f"... and {len(rest)} more problems ({codes})", file, level=FILE
+        "more_problems",
+        f"... and {len(rest)} more problems ({codes})",
+        file,
+        hint="fix the problems listed, then read the file again to see the rest",
+        level=FILE,
     )
     return [*problems[:MAX_PROBLEMS], more]
 

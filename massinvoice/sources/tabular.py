@@ -127,7 +127,12 @@ def check_file(path: Path, limits: Limits) -> tuple[str, bytes]:
     except FileNotFoundError:
         raise _fail("not_found", "the file does not exist", name, "check the path") from None
     except OSError as exc:
-        raise _fail("unreadable", f"the file cannot be opened: {exc.strerror}", name) from None
+        raise _fail(
+            "unreadable",
+            f"the file cannot be opened: {exc.strerror}",
+            name,
+            "check that it is a file, that you may read it, and that no program holds it",
+        ) from None
     if size == 0 or (suffix in TEXTS and not head.strip()):
         raise _fail("empty_file", "the file is empty", name, "export the orders again")
     if size > limits.max_file_mb * MIB:
@@ -353,7 +358,12 @@ def locate(
     if near is not None:
         raise ReadError(missing_columns(near[0], near[1], aliases, required))
     if not any_cells:
-        raise _fail("empty_file", f"the file has no cells; it is not an {what}", name)
+        raise _fail(
+            "empty_file",
+            f"the workbook has no filled cells; it is not an {what}",
+            name,
+            "export the file again, or check that you picked the right one",
+        )
     sheets_text = ", ".join(repr(s) for s in looked)
     raise ReadError(
         [
