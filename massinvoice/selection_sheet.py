@@ -60,6 +60,8 @@ from massinvoice.selection_xml import (
 SELECTION_SHEET = ("Selection", "Selección")
 LINES_SHEET = ("Lines", "Líneas")
 MAX_ROWS = 1_048_576  # Excel's sheet limit
+# Orders x lines up to which Selection's amounts are live formulas over Lines (cheap to recompute).
+LIVE_AMOUNT_WORK = 50_000_000
 
 _SELECTION_KINDS = {
     "select": "select", "status": "center", "order_no": "text", "customer_po": "text",
@@ -243,7 +245,9 @@ def _selection_sheet(ws, rows, styles, config, filters, sources, created) -> She
         return f"${letter}${first}:${letter}${last_data}"
 
     marks = ";".join(f'"{m}"' for m in SELECT_MARKS_TYPED)
-    picked = f'ISNUMBER(MATCH({rng("select")}&"",{{{marks}}},0))'
+    # A mark typed over an invoiced row is refused at invoicing: it is not counted here either.
+    invoiced = pick(STATUS_LABELS[Status.INVOICED], lang)
+    picked = f'ISNUMBER(MATCH({rng("select")}&"",{{{marks}}},0))*({rng("status")}<>"{invoiced}")'
     for i, (shown, currency) in enumerate(groups):
         test = f'*({rng("currency")}="{currency}")' if currency else ""
         count = f"SUMPRODUCT({picked}{test}*1)"
@@ -318,7 +322,19 @@ def _selection_sheet(ws, rows, styles, config, filters, sources, created) -> She
     _print_setup(ws, config, header, len(keys) - 1)
 
     # Style indexes are assigned before the workbook closes; the rows are rendered after.
-    cells = {"select": STR, "date": VALUE, "int": INT, "fulls": VALUE, "money": VALUE}
+    # The amount follows price corrections on Lines (SUMIFS by order number, so sorting either
+    # sheet is harmless) unless the sheet is so big that every correction would recalculate
+    # for seconds; then it is the amount as listed.
+    n_lines = sum(len(r.order.lines) for r in rows)
+    live = len(rows) * n_lines <= LIVE_AMOUNT_WORK
+    lines_at = f"'{pick(LINES_SHEET, lang)}'!$"
+    line_amount = column_letter(list(LINES_COLUMNS).index("amount"))
+    amount = (
+        f"SUMIFS({lines_at}{line_amount}$2:${line_amount}${n_lines + 1},"
+        f"{lines_at}A$2:$A${n_lines + 1},${column_letter(col['order_no'])}{{r}})"
+    )
+    cells = {"select": STR, "date": VALUE, "int": INT, "fulls": VALUE}
+    cells["money"] = FORMULA if live else VALUE
     templates = {}
     for status in Status:
         kinds = [_SELECTION_KINDS[k] for k in keys]
@@ -326,7 +342,7 @@ def _selection_sheet(ws, rows, styles, config, filters, sources, created) -> She
         if status is Status.INVOICED:
             styled[0] = styles.xf("select_done", status)
         templates[status] = RowTemplate(
-            [Cell(cells.get(k, STR), s) for k, s in zip(kinds, styled, strict=True)]
+            [Cell(cells.get(k, STR), s, amount) for k, s in zip(kinds, styled, strict=True)]
         ).render
     status_text = {s: pick(STATUS_LABELS[s], lang) for s in Status}
 
@@ -343,7 +359,8 @@ def _selection_sheet(ws, rows, styles, config, filters, sources, created) -> She
                 text(o.customer_po), day(o.order_date), day(o.ship_date), day(o.flight_date),
                 text(o.bill_customer), text(o.ship_customer), text(o.sales_rep),
                 text(o.cargo_agency), text(o.market), text(o.awb), row.boxes, row.packed_boxes,
-                number(row.fulls), row.stems, number(row.amount), text(row.currency),
+                number(row.fulls), row.stems, row.amount if live else number(row.amount),
+                text(row.currency),
                 text(o.invoice_no), text(row.warnings),
             )  # fmt: skip
 

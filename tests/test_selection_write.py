@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from massinvoice import selection_xml
+from massinvoice import selection_sheet, selection_xml
 from massinvoice.model import STATUS_FILLS, Status
 from massinvoice.selection_sheet import FORMAT_VERSION, write_selection
 from massinvoice.selection_xml import escape_text
@@ -165,7 +165,7 @@ def test_only_our_formulas_with_their_values_cached(tmp_path: Path) -> None:
         for c in row
         if c.data_type == "f"
     }
-    assert formulas <= {"ROUND", "SUM", 'Selected: "&SUMPRODUCT'}
+    assert formulas <= {"ROUND", "SUM", "SUMIFS", 'Selected: "&SUMPRODUCT'}
     lines, values = wb["Lines"], cached["Lines"]
     _, cols = header_row(lines, "Order #")
     r = row_of(lines, "PO-1002", 2)
@@ -363,3 +363,14 @@ def test_sources_are_optional_and_listed_by_name(tmp_path: Path) -> None:
     )  # fmt: skip
     ws = openpyxl.load_workbook(path)["Selection"]
     assert ws["A4"].value == "Source: orders.xlsx, orders.xlsx"
+
+
+def test_order_amounts_follow_lines_unless_the_sheet_is_huge(tmp_path: Path, monkeypatch) -> None:
+    ws = openpyxl.load_workbook(write(tmp_path))["Selection"]
+    _, cols = header_row(ws, "Order #")
+    r = row_of(ws, "PO-1002")
+    live = f"=SUMIFS('Lines'!$P$2:$P$12,'Lines'!$A$2:$A$12,$C{r})"
+    assert ws.cell(r, cols["Amount"]).value == live
+    monkeypatch.setattr(selection_sheet, "LIVE_AMOUNT_WORK", 10)
+    ws = openpyxl.load_workbook(write(tmp_path, name="big.xlsx"))["Selection"]
+    assert ws.cell(r, cols["Amount"]).value == 630
