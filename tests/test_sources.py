@@ -189,6 +189,26 @@ def test_xlsm_and_empty_workbook(tmp_path: Path) -> None:
     assert [p.code for p in problems] == ["empty_file"] and problems[0].hint
 
 
+def test_text_saved_as_xls(tmp_path: Path) -> None:
+    path = tmp_path / "erp.xls"  # some ERPs write tab-separated text with an .xls name
+    path.write_bytes("Pedido\tCliente\tCajas\r\n88\tFlores Ñ\t2\r\n".encode("cp1252"))
+    (order,) = load_export([path], Config())
+    assert (order.order_no, order.bill_customer, order.boxes) == ("88", "Flores Ñ", 2)
+
+
+def test_workbooks_under_the_wrong_extension(tmp_path: Path) -> None:
+    legacy = CORPUS / "good" / "orders_legacy.xls"
+    if legacy.exists():
+        shutil.copy(legacy, tmp_path / "legacy.xlsx")  # an old .xls renamed: read by content
+        assert len(load_export([tmp_path / "legacy.xlsx"], Config())) == 2
+    shutil.copy(CORPUS / "conflicting_customer.xlsx", tmp_path / "modern.xls")
+    _, problems = read_export(tmp_path / "modern.xls", Config())
+    assert [p.code for p in problems] == ["conflicting_order"]  # read, then checked
+    (tmp_path / "junk.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"junk" * 10)
+    _, problems = read_export(tmp_path / "junk.xlsx", Config())
+    assert [p.code for p in problems] == ["encrypted"]
+
+
 def test_picks_the_sheet_with_the_export(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     wb.active.title = "Summary"

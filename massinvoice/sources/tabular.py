@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import mmap
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -109,7 +110,8 @@ _ENCRYPTED_HINT = (
 def check_file(path: Path, limits: Limits) -> tuple[str, bytes]:
     """Refuse what must not be read: missing, empty, too big, encrypted, not what it claims.
 
-    Returns the file's kind (``"spreadsheet"`` or ``"text"``) and its first bytes.
+    Returns the file's kind (``"spreadsheet"``, ``"text"``, or ``"ole2"``: an OLE2 file under
+    a zip-format name, a renamed .xls or a password-protected workbook) and its first bytes.
     """
     name = path.name
     suffix = path.suffix.lower()
@@ -145,9 +147,11 @@ def check_file(path: Path, limits: Limits) -> tuple[str, bytes]:
     if suffix in TEXTS:
         return "text", head
     if head.startswith(OLE2):
-        if suffix == ".xls":
-            return "spreadsheet", head
-        raise _fail("encrypted", "the workbook is password-protected", name, _ENCRYPTED_HINT)
+        # Excel wraps a password-protected .xlsx in an OLE2 container (with this stream); an
+        # OLE2 file that is not that may be an old .xls under a new name: read by content.
+        if suffix != ".xls" and _contains(path, "EncryptedPackage".encode("utf-16-le")):
+            raise _fail("encrypted", "the workbook is password-protected", name, _ENCRYPTED_HINT)
+        return ("spreadsheet" if suffix == ".xls" else "ole2"), head
     if suffix in ZIPPED:
         if not head.startswith(ZIP):
             raise _fail("corrupt", _not_a_workbook(head, suffix), name, _RESAVE_HINT)
@@ -159,6 +163,11 @@ def check_file(path: Path, limits: Limits) -> tuple[str, bytes]:
     if head.lstrip()[:1] == b"<" or head.startswith(b"%PDF") or b"\x00" in head:
         raise _fail("corrupt", _not_a_workbook(head, suffix), name, _RESAVE_HINT)
     return "text", head  # a tab-separated text file named .xls, as some ERPs write
+
+
+def _contains(path: Path, marker: bytes) -> bool:
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(marker) >= 0
 
 
 _RESAVE_HINT = "open it in Excel or LibreOffice and save it as .xlsx, or export it again"
@@ -224,18 +233,27 @@ def _check_shape(frame: pd.DataFrame, limits: Limits, file: str, sheet: str | No
             )
 
 
-def spreadsheet_sheets(path: Path, limits: Limits) -> Iterator[Sheet]:
-    """Each sheet of a workbook in order, read by calamine (all cells as objects)."""
+def spreadsheet_sheets(path: Path, limits: Limits, ole2: bool = False) -> Iterator[Sheet]:
+    """Each sheet of a workbook in order, read by calamine (all cells as objects).
+
+    ``ole2``: an OLE2 file with an .xlsx-like name; calamine tells the format from the bytes,
+    and if it cannot read them the file is taken as password-protected.
+    """
     name = path.name
     try:
-        book = pd.ExcelFile(path, engine="calamine")
+        source: Path | io.BytesIO = io.BytesIO(path.read_bytes()) if ole2 else path
+        book = pd.ExcelFile(source, engine="calamine")
         sheet_names = [str(s) for s in book.sheet_names]
     except BaseException as exc:  # any engine failure (even a Rust panic) is the file's problem
+        if ole2 and isinstance(exc, Exception):
+            raise _fail(
+                "encrypted", "the workbook is password-protected", name, _ENCRYPTED_HINT
+            ) from None
         raise _engine_error(exc, name) from None
     try:
         for sheet_name in sheet_names:
             try:
-                frame = book.parse(sheet_name, header=None, dtype=object)
+                frame = pd.read_excel(book, sheet_name=sheet_name, header=None, dtype=object)
             except BaseException as exc:
                 raise _engine_error(exc, name, sheet_name) from None
             _check_shape(frame, limits, name, sheet_name)
@@ -322,7 +340,8 @@ def text_sheet(path: Path, limits: Limits, aliases: AliasTable, required: Sequen
             name,
             "export fewer columns, or raise [limits] max_columns in the config",
         )
-    frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
+    padded = [r if len(r) == width else r + [""] * (width - len(r)) for r in rows]
+    frame = pd.DataFrame(padded, dtype=object) if rows else pd.DataFrame(dtype=object)
     return Sheet(name, None, frame, decimal_comma=True if delimiter == ";" else None)
 
 
@@ -343,7 +362,7 @@ def locate(
     if kind == "text":
         sheets: Iterator[Sheet] = iter([text_sheet(path, limits, aliases, required)])
     else:
-        sheets = spreadsheet_sheets(path, limits)
+        sheets = spreadsheet_sheets(path, limits, ole2=kind == "ole2")
     looked: list[str] = []
     near: tuple[Sheet, Header] | None = None
     any_cells = False
