@@ -37,7 +37,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from massinvoice.amount_words import amount_in_words
-from massinvoice.config import Config
+from massinvoice.config import Config, Seller
 from massinvoice.documents import LANGUAGES, Invoice, InvoiceLine
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -210,11 +210,13 @@ class Renderer:
 
     def layout(self, invoice: Invoice) -> Document:
         """The laid-out, paginated document (most of the rendering time is spent here)."""
-        text = self.html(invoice)
+        return self.layout_html(self.html(invoice))
+
+    def layout_html(self, text: str) -> Document:
+        """Lay out an HTML text made by :meth:`html`."""
         html: HTML
         try:
-            root = SafeET.fromstring(text)
-            html = ParsedHTML(root, self.base_url, self.fetcher)
+            html = ParsedHTML(SafeET.fromstring(text), self.base_url, self.fetcher)
         except ET.ParseError:  # a custom template that is HTML but not XML: parse it as HTML
             html = HTML(string=text, base_url=self.base_url, url_fetcher=self.fetcher)
         return html.render(font_config=self.font_config, stylesheets=[self.css], cache=self._images)
@@ -232,85 +234,26 @@ class Renderer:
         lang = invoice.language if invoice.language in LANGUAGES else "en"
         labels, f = self.labels[lang], Formatter(lang)
         seller, cur = self.config.seller, invoice.currency
-        number = invoice.number or labels["draft"]
-        dash = "—"
-
-        def val(value: str) -> str:
-            return value or dash
-
-        facts = [
-            (labels["order_no"], ", ".join(invoice.order_nos)),
-            (labels["customer_po"], ", ".join(invoice.customer_pos)),
-            (labels["sales_rep"], ", ".join(invoice.sales_reps)),
-            (labels["payment_terms"], invoice.payment_terms),
-            (labels["incoterm"], invoice.incoterm),
-            (labels["currency"], cur),
-            (labels["cargo_agency"], invoice.cargo_agency),
-            (labels["flight_date"], f.date(invoice.flight_date)),
-            (labels["awb"], invoice.awb),
-            (labels["hawb"], invoice.hawb),
-            (labels["dae"], invoice.dae),
-            (labels["origin"], seller.country),
-        ]
-        facts = [(k, val(v)) for k, v in facts]
-        several = len(invoice.order_nos) > 1
+        # decimals that the price and fulls columns line up on
         align = (
             max((decimals(x.unit_price, 2, 6) for x in invoice.lines), default=2),
             max((decimals(x.fulls, 2, 3) for x in invoice.lines), default=2),
         )
-        groups = []
-        for order_no in invoice.order_nos if several else ("",):
-            rows = [
-                self._row(x, labels, f, align)
-                for x in invoice.lines
-                if not several or x.order_no == order_no
-            ]
-            if rows:
-                groups.append(
-                    {"title": f"{labels['order']} {order_no}" if several else "", "rows": rows}
-                )
         boxes = " · ".join(f"{t or '?'} {f.integer(n)}" for t, n in invoice.boxes_by_type)
-        summary = [
-            (labels["boxes_by_type"], boxes or dash),
-            (labels["fulls"], f.decimal(invoice.fulls)),
-            (labels["bunches"], f.integer(invoice.bunches)),
-            (labels["stems"], f.integer(invoice.stems)),
-        ]
-        totals = [(labels["subtotal"], f.money(invoice.subtotal), False)]
-        totals += [(t.name, f.money(t.amount), False) for t in invoice.taxes]
-        totals.append((f"{labels['total']} {cur}", f.money(invoice.total), True))
         remaining = sum(r.boxes for r in invoice.remaining)
-        contact = " · ".join(
-            x
-            for x in (
-                f"{labels['phone']} {seller.phone}" if seller.phone else "",
-                seller.email,
-                seller.website,
-            )
-            if x
-        )
-        customer = invoice.customer
-        bill_lines: list[str] = []
-        if customer:
-            bill_lines += list(customer.address)
-            bill_lines += [x for x in (customer.city, customer.country) if x]
-            if customer.tax_id:
-                bill_lines.append(f"{labels['tax_id']}: {customer.tax_id}")
-            if customer.email:
-                bill_lines.append(customer.email)
         return {
             "inv": invoice,
             "L": labels,
             "lang": lang,
-            "number": number,
+            "number": invoice.number or labels["draft"],
             "date": f.date(invoice.date),
             "created": invoice.date.isoformat(),
             "seller": seller,
-            "contact": contact,
+            "contact": _contact(seller, labels),
             "logo_url": self.logo.as_uri() if self.logo else "",
-            "bill_lines": bill_lines,
-            "facts": [facts[i : i + 4] for i in range(0, len(facts), 4)],
-            "groups": groups,
+            "bill_lines": _bill_to(invoice, labels),
+            "facts": _facts(invoice, labels, f, seller.country),
+            "groups": _line_groups(invoice, labels, f, align),
             "sums": {
                 "boxes": f.integer(invoice.boxes),
                 "fulls": f.decimal(invoice.fulls, align[1]),
@@ -318,32 +261,9 @@ class Renderer:
                 "stems": f.integer(invoice.stems),
                 "subtotal": f.money(invoice.subtotal),
             },
-            "summary": summary,
-            "totals": totals,
+            "closing": _closing(invoice, labels, f, boxes or "—"),
             "words": amount_in_words(invoice.total, cur, lang),
             "remaining_note": labels["remaining"].format(boxes=remaining) if remaining else "",
-        }
-
-    @staticmethod
-    def _row(
-        x: InvoiceLine, labels: dict[str, str], f: Formatter, align: tuple[int, int]
-    ) -> dict[str, str]:
-        length = x.length
-        if length.isdigit():
-            length += " cm"
-        return {
-            "boxes": f.integer(x.boxes),
-            "box_type": x.box_type,
-            "fulls": f.decimal(x.fulls, align[1]),
-            "product": x.product,
-            "length": length,
-            "hs_code": x.hs_code,
-            "bunches": f.integer(x.bunches),
-            "stems_per_bunch": f.integer(x.stems_per_bunch) if x.stems_per_bunch else "",
-            "stems": f.integer(x.stems),
-            "unit": labels["unit_bunch"] if x.unit == "bunch" else labels["unit_stem"],
-            "unit_price": f.price(x.unit_price, align[0]),
-            "amount": f.money(x.amount),
         }
 
     @staticmethod
@@ -369,3 +289,98 @@ class Renderer:
             )
             return None
         return path
+
+
+Labels = dict[str, str]
+
+
+def _bill_to(invoice: Invoice, labels: Labels) -> list[str]:
+    """The bill-to lines under the customer's name, from the customer directory."""
+    customer = invoice.customer
+    if customer is None:
+        return []
+    lines = [*customer.address, *(x for x in (customer.city, customer.country) if x)]
+    if customer.tax_id:
+        lines.append(f"{labels['tax_id']}: {customer.tax_id}")
+    if customer.email:
+        lines.append(customer.email)
+    return lines
+
+
+def _contact(seller: Seller, labels: Labels) -> str:
+    phone = f"{labels['phone']} {seller.phone}" if seller.phone else ""
+    return " · ".join(x for x in (phone, seller.email, seller.website) if x)
+
+
+def _facts(
+    invoice: Invoice, labels: Labels, f: Formatter, origin: str
+) -> list[list[tuple[str, str]]]:
+    """The key-facts grid, four to a row; an unknown value shows as a dash."""
+    facts = [
+        ("order_no", ", ".join(invoice.order_nos)),
+        ("customer_po", ", ".join(invoice.customer_pos)),
+        ("sales_rep", ", ".join(invoice.sales_reps)),
+        ("payment_terms", invoice.payment_terms),
+        ("incoterm", invoice.incoterm),
+        ("currency", invoice.currency),
+        ("cargo_agency", invoice.cargo_agency),
+        ("flight_date", f.date(invoice.flight_date)),
+        ("awb", invoice.awb),
+        ("hawb", invoice.hawb),
+        ("dae", invoice.dae),
+        ("origin", origin),
+    ]
+    cells = [(labels[key], value or "—") for key, value in facts]
+    return [cells[i : i + 4] for i in range(0, len(cells), 4)]
+
+
+def _line_groups(
+    invoice: Invoice, labels: Labels, f: Formatter, align: tuple[int, int]
+) -> list[dict[str, Any]]:
+    """The table's rows; with several orders, grouped under a heading per order."""
+    if len(invoice.order_nos) < 2:
+        return [{"title": "", "rows": [_row(x, labels, f, align) for x in invoice.lines]}]
+    groups = []
+    for order_no in invoice.order_nos:
+        rows = [_row(x, labels, f, align) for x in invoice.lines if x.order_no == order_no]
+        if rows:
+            groups.append({"title": f"{labels['order']} {order_no}", "rows": rows})
+    return groups
+
+
+def _closing(invoice: Invoice, labels: Labels, f: Formatter, boxes: str) -> list[dict[str, str]]:
+    """The block under the table: quantities on the left, money on the right, TOTAL last."""
+    left = [
+        (labels["boxes_by_type"], boxes),
+        (labels["fulls"], f.decimal(invoice.fulls)),
+        (labels["bunches"], f.integer(invoice.bunches)),
+        (labels["stems"], f.integer(invoice.stems)),
+    ]
+    right = [
+        (labels["subtotal"], f.money(invoice.subtotal), ""),
+        *((t.name, f.money(t.amount), "") for t in invoice.taxes),
+        (f"{labels['total']} {invoice.currency}", f.money(invoice.total), " grand"),
+    ]
+    rows = []
+    for i in range(max(len(left), len(right))):
+        k, v = left[i] if i < len(left) else ("", "")
+        rk, rv, cls = right[i] if i < len(right) else ("", "", "")
+        rows.append({"k": k, "v": v, "rk": rk, "rv": rv, "cls": cls})
+    return rows
+
+
+def _row(x: InvoiceLine, labels: Labels, f: Formatter, align: tuple[int, int]) -> dict[str, str]:
+    return {
+        "boxes": f.integer(x.boxes),
+        "box_type": x.box_type,
+        "fulls": f.decimal(x.fulls, align[1]),
+        "product": x.product,
+        "length": f"{x.length} cm" if x.length.isdigit() else x.length,
+        "hs_code": x.hs_code,
+        "bunches": f.integer(x.bunches),
+        "stems_per_bunch": f.integer(x.stems_per_bunch) if x.stems_per_bunch else "",
+        "stems": f.integer(x.stems),
+        "unit": labels["unit_bunch"] if x.unit == "bunch" else labels["unit_stem"],
+        "unit_price": f.price(x.unit_price, align[0]),
+        "amount": f.money(x.amount),
+    }
