@@ -361,12 +361,14 @@ def _closing(invoice: Invoice, labels: Labels, f: Formatter, boxes: str) -> list
         *((t.name, f.money(t.amount), "") for t in invoice.taxes),
         (f"{labels['total']} {invoice.currency}", f.money(invoice.total), " grand"),
     ]
-    rows = []
-    for i in range(max(len(left), len(right))):
-        k, v = left[i] if i < len(left) else ("", "")
-        rk, rv, cls = right[i] if i < len(right) else ("", "", "")
-        rows.append({"k": k, "v": v, "rk": rk, "rv": rv, "cls": cls})
-    return rows
+    # quantities from the top, money to the bottom: TOTAL sits on the last row
+    n = max(len(left), len(right))
+    left += [("", "")] * (n - len(left))
+    right = [("", "", "")] * (n - len(right)) + right
+    return [
+        {"k": k, "v": v, "rk": rk, "rv": rv, "cls": cls}
+        for (k, v), (rk, rv, cls) in zip(left, right, strict=True)
+    ]
 
 
 def _row(x: InvoiceLine, labels: Labels, f: Formatter, align: tuple[int, int]) -> dict[str, str]:

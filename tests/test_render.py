@@ -309,3 +309,24 @@ def test_a_renderer_is_built_in_a_worker_process_from_the_config(invoice, render
     with ProcessPoolExecutor(1) as pool:
         pdf = pool.submit(_render_in_worker, invoice).result(timeout=120)
     assert pdf == renderer.pdf(invoice)
+
+
+def test_a_partial_shipment_says_what_is_still_to_invoice(renderer):
+    order = make_order(n=4)
+    order = replace(
+        order, lines=(replace(order.lines[3], packed_boxes=2, stems=1000), *order.lines[:3])
+    )
+    inv = make_invoice(orders=[order], partial="packed")
+    assert sum(x.boxes for x in inv.remaining) == 2
+    (page,) = pages_text(renderer.pdf(inv))
+    assert "Partial shipment: 2 boxes ordered are still to be packed and invoiced." in page
+    assert "Partial shipment" not in pages_text(renderer.pdf(make_invoice()))[0]
+
+
+def test_every_tax_line_is_printed_and_total_comes_last(renderer):
+    config = replace(CONFIG, taxes=(TaxLine("IVA 12%", D(12)), TaxLine("ICE 1.5%", D("1.5"))))
+    inv = make_invoice(config=config)
+    (page,) = pages_text(Renderer(config).pdf(inv))
+    for tax in inv.taxes:
+        assert f"{tax.name} {tax.amount:,.2f}" in page
+    assert f"Stems {inv.stems:,} TOTAL USD {inv.total:,.2f}" in page  # on the last row
