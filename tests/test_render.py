@@ -330,3 +330,15 @@ def test_every_tax_line_is_printed_and_total_comes_last(renderer):
     for tax in inv.taxes:
         assert f"{tax.name} {tax.amount:,.2f}" in page
     assert f"Stems {inv.stems:,} TOTAL USD {inv.total:,.2f}" in page  # on the last row
+
+
+def test_only_the_bundled_font_is_embedded(renderer):
+    """The bundled DejaVu Sans, whatever the machine has installed: the same PDF everywhere."""
+    inv = make_invoice(draft=True, config=replace(CONFIG, language="es"))
+    reader = PdfReader(io.BytesIO(renderer.pdf(inv)))
+    fonts = {
+        str(font.get_object()["/BaseFont"]).split("+")[-1]
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert fonts == {"Invoice-Sans", "Invoice-Sans-Bold"}
