@@ -32,12 +32,13 @@ def texts(values: Sequence[object]) -> list[str]:
     out: list[str] = []
     append = out.append
     for v in values:
+        key = v if type(v) is str else (type(v), v)  # True == 1, but reads 'TRUE'
         try:
-            append(cache[v])
+            append(cache[key])
         except KeyError:
             text = clean(cell_text(v))
             if v == v:  # NaN never finds itself again; do not fill the cache with it
-                cache[v] = text
+                cache[key] = text
             append(text)
         except TypeError:  # an unhashable cell from an odd engine
             append(clean(cell_text(v)))

@@ -23,6 +23,7 @@ import pandas as pd
 from massinvoice.config import Limits
 from massinvoice.errors import FILE, HEADER, SHEET, Problem
 from massinvoice.sources.columns import (
+    HEADER_SEARCH_ROWS,
     AliasTable,
     Header,
     find_header,
@@ -300,7 +301,7 @@ def sniff_delimiter(text: str, aliases: AliasTable, required: Sequence[str]) -> 
     best, best_score = ",", (-1, -1, -1)
     for delimiter in DELIMITERS:
         try:
-            rows = _parse_csv(sample, delimiter, limit=40)
+            rows = _parse_csv(sample, delimiter, limit=HEADER_SEARCH_ROWS + 10)
         except csv.Error:
             continue
         header = find_header(rows, aliases, required)
@@ -368,7 +369,7 @@ def locate(
     any_cells = False
     for sheet in sheets:
         looked.append(sheet.name or name)
-        header = find_header(head_rows(sheet.frame, 30), aliases, required)
+        header = find_header(head_rows(sheet.frame, HEADER_SEARCH_ROWS), aliases, required)
         if header is not None and not header.missing(required):
             return sheet, header
         any_cells = any_cells or bool(sheet.frame.notna().to_numpy().any())
@@ -384,16 +385,16 @@ def locate(
             "export the file again, or check that you picked the right one",
         )
     sheets_text = ", ".join(repr(s) for s in looked)
+    first = f"the first {HEADER_SEARCH_ROWS} rows"
+    needed = " and ".join(repr(aliases.shown[f][0]) for f in required)
     raise ReadError(
         [
             Problem(
                 "no_header",
-                f"no header row found in the first 30 rows (looked at: {sheets_text}); "
+                f"no header row found in {first} (looked at: {sheets_text}); "
                 f"this does not look like an {what}",
                 name,
-                hint="the header row must name at least the columns "
-                + " and ".join(repr(aliases.shown[f][0]) for f in required)
-                + " within the first 30 rows",
+                hint=f"the header row must name at least the columns {needed} within {first}",
                 level=HEADER,
             )
         ]
