@@ -19,7 +19,6 @@ from massinvoice.model import Line, Order, Source
 from massinvoice.sources import convert
 from massinvoice.sources.columns import (
     REQUIRED,
-    AliasTable,
     Header,
     column_letter,
     export_aliases,
@@ -83,18 +82,25 @@ def _order_head(
                 conflicts.append((field, chosen_pos, p))
                 break
         head[field] = chosen
+    first = positions[0]
     for field in ORDER_TEXT:
         col = v[field]
-        head[field] = next((col[p] for p in positions if col[p]), "")
+        head[field] = col[first] or next((col[p] for p in positions if col[p]), "")
     for field in DATE_FIELDS:
         col = v[field]
-        head[field] = next((col[p] for p in positions if col[p] is not None), None)
+        value = col[first]
+        head[field] = (
+            value
+            if value is not None
+            else next((col[p] for p in positions if col[p] is not None), None)
+        )
     col = v["currency"]
-    head["currency"] = next((col[p] for p in positions if col[p]), "").upper() or default_currency
+    currency = col[first] or next((col[p] for p in positions if col[p]), "")
+    head["currency"] = currency.upper() or default_currency
     return head, conflicts
 
 
-def _line_rows(cells: Any, numbers: list[str], aliases: AliasTable) -> tuple[list[int], list[int]]:
+def _line_rows(cells: Any, numbers: list[str], header_text: str) -> tuple[list[int], list[int]]:
     """Positions of the rows that carry order lines, and of the rows without an order number.
 
     Skipped: totals rows, the header repeated on a new page, footer notes below the data.
@@ -104,14 +110,7 @@ def _line_rows(cells: Any, numbers: list[str], aliases: AliasTable) -> tuple[lis
     for i, number in enumerate(numbers):
         if not number:
             unnumbered.append(i)
-        elif is_total(number):
-            continue
-        elif not any(c.isdigit() for c in number) and aliases.lookup(number) in (
-            ("order_no", True),
-            ("order_no", False),
-        ):
-            continue  # the header again
-        else:
+        elif number != header_text and not is_total(number):
             rows.append(i)
     while rows and sum(not is_empty(c) for c in cells[rows[-1]]) == 1:
         rows.pop()  # a footer note below the data ('printed by ...'), in the first column
@@ -126,7 +125,7 @@ def read_export(path: str | Path, config: Config) -> tuple[list[Order], list[Pro
         sheet, header = locate(path, config.limits, aliases, REQUIRED, "order export")
     except ReadError as exc:
         return [], list(exc.problems)
-    return build_orders(sheet, header, config, aliases)
+    return build_orders(sheet, header, config)
 
 
 def _cap(problems: list[Problem], file: str) -> list[Problem]:
@@ -144,23 +143,21 @@ def _cap(problems: list[Problem], file: str) -> list[Problem]:
     return [*problems[:MAX_PROBLEMS], more]
 
 
-def build_orders(
-    sheet: Sheet, header: Header, config: Config, aliases: AliasTable
-) -> tuple[list[Order], list[Problem]]:
+def build_orders(sheet: Sheet, header: Header, config: Config) -> tuple[list[Order], list[Problem]]:
     """Orders from a sheet whose header row has been found."""
     # Building some 10^5 records that all live on would set off the cycle collector again
     # and again for nothing (it finds no garbage here): pause it, as bulk loaders do.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _build_orders(sheet, header, config, aliases)
+        return _build_orders(sheet, header, config)
     finally:
         if paused:
             gc.enable()
 
 
 def _build_orders(
-    sheet: Sheet, header: Header, config: Config, aliases: AliasTable
+    sheet: Sheet, header: Header, config: Config
 ) -> tuple[list[Order], list[Problem]]:
     file, sheet_name = sheet.file, sheet.name
     problems: list[Problem] = [
@@ -189,9 +186,9 @@ def _build_orders(
 
     # Which rows carry order lines.
     order_col = fields["order_no"]
-    numbers = convert.texts(cells[:, order_col].tolist()) if len(cells) else []
+    numbers = convert.texts(cells[:, order_col]) if len(cells) else []
 
-    rows, unnumbered = _line_rows(cells, numbers, aliases)
+    rows, unnumbered = _line_rows(cells, numbers, header.labels[order_col])
     last = rows[-1] if rows else -1
     for i in unnumbered:
         if i > last:
@@ -230,7 +227,7 @@ def _build_orders(
             missing = "" if field in TEXT_FIELDS else "stem" if field == "unit" else None
             values[field] = [missing] * n
             continue
-        raw = data[:, j].tolist()
+        raw = data[:, j]
         if field in TEXT_FIELDS:
             values[field] = convert.texts(raw)
             continue
@@ -245,7 +242,7 @@ def _build_orders(
         for pos, exc in failures:
             hint = exc.hint or _HINTS.get(exc.code, "")
             problem(exc.code, exc.message, sheet_rows[pos], j, hint, CELL)
-    extras = [(name, convert.texts(data[:, j].tolist())) for name, j in header.extras]
+    extras = [(name, convert.texts(data[:, j])) for name, j in header.extras]
     extra_names = [name for name, _ in extras]
     extra_rows = list(zip(*(vals for _, vals in extras), strict=True)) if extras else []
 
