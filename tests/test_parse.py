@@ -10,17 +10,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from massinvoice.sources.columns import column_letter, export_aliases, header_key
-from massinvoice.sources.convert import decimal_comma_of, decimals, integers
+from massinvoice.sources.convert import dates, decimal_comma_of, decimals, integers, texts
 from massinvoice.sources.parse import (
     CellError,
     cell_text,
     date_text,
+    is_empty,
     number_text,
     parse_date,
     parse_decimal,
     parse_int,
     parse_unit,
 )
+from massinvoice.text import clean
 
 D = Decimal
 
@@ -233,3 +235,40 @@ def test_formatted_numbers_read_back(value: Decimal) -> None:
     # "1.000" alone is ambiguous: the column's convention (decimal_comma) settles it.
     assert number_text(english, decimal_comma=False) == value
     assert number_text(spanish, decimal_comma=True) == value
+
+
+_CELLS = st.lists(
+    st.one_of(
+        st.none(),
+        st.just(float("nan")),
+        st.booleans(),
+        st.integers(-5, 5),
+        st.floats(-5, 5, allow_nan=False, allow_infinity=False),
+        st.sampled_from(["1", " 2,5", "x", "TRUE", "", "20/11/2026", "ramo", "1.234"]),
+        st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2030, 1, 1)),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_CELLS)
+def test_column_conversion_matches_cell_by_cell(cells: list[object]) -> None:
+    """The factorised fast path reads every column exactly as the per-cell parsers do."""
+    expected_texts = ["" if is_empty(c) else clean(cell_text(c)) for c in cells]
+    assert texts(cells) == expected_texts
+    for convert, parse in (
+        (integers, parse_int),
+        (lambda v: decimals(v, None), lambda c: parse_decimal(c, decimal_comma_of(cells, None))),
+        (lambda v: dates(v, "dmy"), parse_date),
+    ):
+        values, failures = convert(cells)
+        failed = dict(failures)
+        for i, cell in enumerate(cells):
+            try:
+                want = parse(cell)
+            except CellError as exc:
+                assert values[i] is None and failed[i].code == exc.code
+            else:
+                assert values[i] == want and i not in failed
+                assert type(values[i]) is type(want)
