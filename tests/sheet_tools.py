@@ -16,8 +16,11 @@ def _table(ws, *headers: str):
     raise AssertionError(f"no header row with {headers} in {ws.title}")
 
 
-def mark(path: Path, orders: Iterable[str] | None = None, value: str = "X") -> list[str]:
+def mark(
+    path: Path, orders: Iterable[str] | None = None, value: str = "X", skip: Iterable[str] = ()
+) -> list[str]:
     """Type ``value`` into the Select cell of the given orders (all non-invoiced if None)."""
+    skip = set(skip)
     wb = openpyxl.load_workbook(path)
     ws = wb["Selection"]
     header, cols = _table(ws, "Select", "Order #")
@@ -25,7 +28,7 @@ def mark(path: Path, orders: Iterable[str] | None = None, value: str = "X") -> l
     marked = []
     for r in range(header + 1, ws.max_row + 1):
         order_no = ws.cell(r, cols["Order #"]).value
-        if not order_no:
+        if not order_no or str(order_no) in skip:
             continue
         select = ws.cell(r, cols["Select"])
         if wanted is None and select.value == "INVOICED!":

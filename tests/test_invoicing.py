@@ -40,6 +40,11 @@ def billing(workspace, make_export):
     return config, export, sheet
 
 
+def mixed_currency(export, config) -> set[str]:
+    """Orders whose lines are in two currencies: the generator seeds one; they cannot be invoiced."""
+    return {o.order_no for o in load_export([export], config) if len(o.currencies) > 1}
+
+
 def registry_numbers(config) -> list[tuple[str, str, tuple[str, ...]]]:
     reg = Registry(config.registry_url)
     try:
@@ -50,7 +55,7 @@ def registry_numbers(config) -> list[tuple[str, str, tuple[str, ...]]]:
 
 def test_issues_one_invoice_per_marked_order_with_gap_free_numbers(billing, workspace):
     config, export, sheet = billing
-    marked = mark(sheet)
+    marked = mark(sheet, skip=mixed_currency(export, config))
     assert marked, "the sample must have invoiceable orders"
     out = workspace / "out"
     result = invoice_selection(sheet, out, config=config)
@@ -95,7 +100,7 @@ def test_issues_one_invoice_per_marked_order_with_gap_free_numbers(billing, work
 
 def test_same_sheet_twice_issues_nothing_and_select_shows_gray(billing, workspace, make_export):
     config, export, sheet = billing
-    marked = mark(sheet)
+    marked = mark(sheet, skip=mixed_currency(export, config))
     first = invoice_selection(sheet, workspace / "out1", config=config)
     again = invoice_selection(sheet, workspace / "out2", config=config)
     assert again.issued == ()
@@ -124,8 +129,8 @@ def test_x_on_an_invoiced_row_is_refused(billing, workspace):
 
 
 def test_dry_run_takes_no_number(billing, workspace):
-    config, _, sheet = billing
-    marked = mark(sheet)
+    config, export, sheet = billing
+    marked = mark(sheet, skip=mixed_currency(export, config))
     result = invoice_selection(
         sheet, workspace / "preview", config=config, options=InvoiceOptions(dry_run=True)
     )
@@ -151,8 +156,11 @@ def test_strict_refuses_zero_prices(billing, workspace):
 
 
 def test_price_correction_is_invoiced_and_reported(billing, workspace):
-    config, _, sheet = billing
-    target = next(o for o, r in listed_orders(sheet).items() if r["Select"] != "INVOICED!")
+    config, export, sheet = billing
+    mixed = mixed_currency(export, config)
+    target = next(
+        o for o, r in listed_orders(sheet).items() if r["Select"] != "INVOICED!" and o not in mixed
+    )
     set_line_value(sheet, target, 1, "Unit Price", 1.234)
     mark(sheet, [target])
     result = invoice_selection(sheet, workspace / "out", config=config)
@@ -167,8 +175,8 @@ def test_price_correction_is_invoiced_and_reported(billing, workspace):
 
 
 def test_group_by_customer_puts_orders_of_one_customer_together(billing, workspace):
-    config, _, sheet = billing
-    marked = mark(sheet)
+    config, export, sheet = billing
+    marked = mark(sheet, skip=mixed_currency(export, config))
     result = invoice_selection(
         sheet, workspace / "out", config=config, options=InvoiceOptions(group_by="customer")
     )
@@ -180,8 +188,8 @@ def test_group_by_customer_puts_orders_of_one_customer_together(billing, workspa
 
 
 def test_stale_sheet_skips_changed_orders(billing, workspace, make_export):
-    config, _export, sheet = billing
-    marked = mark(sheet)
+    config, export, sheet = billing
+    marked = mark(sheet, skip=mixed_currency(export, config))
     make_export(12, seed=99)  # the ERP re-exported: same file name, other content
     result = invoice_selection(sheet, workspace / "out", config=config)
     stale = {s.order_no for s in result.skipped if s.code == "stale"}
@@ -191,7 +199,7 @@ def test_stale_sheet_skips_changed_orders(billing, workspace, make_export):
 
 def test_bad_inputs_consume_no_number(billing, workspace, tmp_path):
     config, export, sheet = billing
-    mark(sheet)
+    marked = mark(sheet, skip=mixed_currency(export, config))
     with pytest.raises(InputError) as err:
         invoice_selection(export, workspace / "out", config=config)  # an export, not a selection
     assert "selection" in str(err.value).lower()
@@ -203,7 +211,7 @@ def test_bad_inputs_consume_no_number(billing, workspace, tmp_path):
     blocker.write_text("x")
     with pytest.raises(InputError, match="output folder"):
         invoice_selection(sheet, blocker / "sub", config=config)
-    set_line_value(sheet, next(iter(listed_orders(sheet))), 1, "Unit Price", "abc")
+    set_line_value(sheet, marked[0], 1, "Unit Price", "abc")
     with pytest.raises(InputError):
         invoice_selection(sheet, workspace / "out", config=config)
     assert registry_numbers(config) == []
@@ -218,3 +226,15 @@ def test_filters_reach_the_sheet(workspace, make_export):
     assert pending.listed == everything.listed - everything.by_status.get("INVOICED", 0)
     assert pending.preselected == pending.listed
     assert all(r["Select"] == "X" for r in listed_orders(workspace / "pending.xlsx").values())
+
+
+def test_an_order_in_two_currencies_is_skipped_with_its_reason(billing, workspace):
+    config, export, sheet = billing
+    mixed = mixed_currency(export, config)
+    assert mixed, "the generator seeds one order with lines in two currencies"
+    mark(sheet, mixed)
+    result = invoice_selection(sheet, workspace / "out", config=config)
+    assert result.issued == ()
+    assert [(s.order_no, s.code) for s in result.skipped] == [(o, "refused") for o in sorted(mixed)]
+    assert "currenc" in result.skipped[0].reason
+    assert result.control_ok and result.exit_code == 1
