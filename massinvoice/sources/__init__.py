@@ -15,7 +15,7 @@ from massinvoice.errors import FILE, Problem, raise_if
 from massinvoice.model import Order
 from massinvoice.sources.customers import load_customers
 from massinvoice.sources.export import read_export, same_content
-from massinvoice.sources.tabular import ExportFile, describe_sources, file_sha256
+from massinvoice.sources.files import ExportFile, describe_sources, file_sha256
 
 __all__ = [
     "ExportFile",

@@ -14,8 +14,9 @@ from massinvoice.errors import CELL, ROW, Problem, raise_if
 from massinvoice.model import Customer
 from massinvoice.sources import convert
 from massinvoice.sources.columns import AliasTable
+from massinvoice.sources.files import ReadError
 from massinvoice.sources.parse import cell_text, is_empty
-from massinvoice.sources.tabular import ReadError, locate
+from massinvoice.sources.tabular import locate
 from massinvoice.text import clean, fold
 
 # fmt: off

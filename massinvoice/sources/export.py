@@ -24,8 +24,9 @@ from massinvoice.sources.columns import (
     export_aliases,
     label,
 )
+from massinvoice.sources.files import ReadError
 from massinvoice.sources.parse import is_empty
-from massinvoice.sources.tabular import ReadError, Sheet, locate
+from massinvoice.sources.tabular import Sheet, locate
 from massinvoice.text import fold
 
 MAX_PROBLEMS = 200

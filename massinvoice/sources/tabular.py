@@ -1,19 +1,15 @@
-"""Reading a file into sheets of raw cells, safely.
+"""Reading a file into sheets of raw cells, and finding the sheet whose header names the fields.
 
 Spreadsheets go through pandas with the calamine engine (``header=None``, every cell as the
-engine's object); csv through the standard csv module after the encoding and delimiter are
-found. Before any engine touches a file its size, its kind (by its first bytes, not its name)
-and, for zip-based workbooks, its uncompressed size and compression ratio are checked. Every
-failure of an engine becomes a :class:`Problem`; no engine traceback reaches the user.
+engine's object); csv through the standard csv module once the encoding and the delimiter are
+known. :mod:`files` has judged the file first; here every failure of an engine becomes a
+:class:`Problem` too, so no engine traceback reaches the user.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import mmap
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from massinvoice.config import Limits
-from massinvoice.errors import FILE, HEADER, SHEET, Problem
+from massinvoice.errors import HEADER, SHEET, Problem
 from massinvoice.sources.columns import (
     HEADER_SEARCH_ROWS,
     AliasTable,
@@ -30,47 +26,18 @@ from massinvoice.sources.columns import (
     label,
     looks_like_header,
 )
+from massinvoice.sources.files import (
+    ENCRYPTED_HINT,
+    MIB,
+    RESAVE_HINT,
+    ReadError,
+    check_file,
+    engine_error,
+    fail,
+)
 
-MIB = 1024 * 1024
-SPREADSHEETS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
-ZIPPED = {".xlsx", ".xlsm", ".xlsb", ".ods"}
-TEXTS = {".csv", ".txt", ".tsv"}
-OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP = b"PK\x03\x04"
-MAX_RATIO = 200  # uncompressed / compressed, per large zip entry
-RATIO_FLOOR = MIB  # entries smaller than this are not judged by their ratio
 DELIMITERS = (",", ";", "\t")
 SNIFF_CHARS = 64 * 1024
-
-
-class ReadError(Exception):
-    """Problems that stop a file from being read at all (carried to the caller)."""
-
-    def __init__(self, problems: Sequence[Problem]):
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = tuple(problems)
-
-
-@dataclass(frozen=True)
-class ExportFile:
-    """A source file as recorded in a selection workbook: its name and content hash."""
-
-    name: str
-    sha256: str
-
-
-def file_sha256(path: str | Path) -> str:
-    """The SHA-256 of a file's bytes, hex."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(MIB), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def describe_sources(paths: Sequence[str | Path]) -> list[ExportFile]:
-    """Name and SHA-256 of each file, in the order given."""
-    return [ExportFile(Path(p).name, file_sha256(p)) for p in paths]
 
 
 @dataclass(frozen=True)
@@ -81,136 +48,6 @@ class Sheet:
     name: str | None  # None for csv
     frame: pd.DataFrame
     decimal_comma: bool | None = None  # what the file's layout suggests (csv with ';')
-
-
-def _fail(code: str, message: str, file: str, hint: str = "") -> ReadError:
-    return ReadError([Problem(code, message, file, hint=hint, level=FILE)])
-
-
-def _engine_error(exc: BaseException, file: str, sheet: str | None = None) -> ReadError:
-    if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
-        raise exc
-    text = " ".join(str(exc).split())[:200] or type(exc).__name__
-    if any(w in text.lower() for w in ("password", "encrypt")):
-        return _fail("encrypted", "the workbook is password-protected", file, _ENCRYPTED_HINT)
-    where = f" (sheet {sheet!r})" if sheet else ""
-    return _fail(
-        "corrupt",
-        f"the workbook cannot be read{where}: {text}",
-        file,
-        "open it in Excel or LibreOffice and save it again as .xlsx",
-    )
-
-
-_ENCRYPTED_HINT = (
-    "remove the password (Excel: File > Info > Protect Workbook > Encrypt with Password, "
-    "clear it) and save again"
-)
-
-
-def check_file(path: Path, limits: Limits) -> tuple[str, bytes]:
-    """Refuse what must not be read: missing, empty, too big, encrypted, not what it claims.
-
-    Returns the file's kind (``"spreadsheet"``, ``"text"``, or ``"ole2"``: an OLE2 file under
-    a zip-format name, a renamed .xls or a password-protected workbook) and its first bytes.
-    """
-    name = path.name
-    suffix = path.suffix.lower()
-    if suffix not in SPREADSHEETS | TEXTS:
-        raise _fail(
-            "unsupported_format",
-            f"{suffix or 'a file without extension'} is not a format we read",
-            name,
-            "export as .xlsx, .xls, .ods or .csv",
-        )
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as f:
-            head = f.read(8192)
-    except FileNotFoundError:
-        raise _fail("not_found", "the file does not exist", name, "check the path") from None
-    except OSError as exc:
-        raise _fail(
-            "unreadable",
-            f"the file cannot be opened: {exc.strerror}",
-            name,
-            "check that it is a file, that you may read it, and that no program holds it",
-        ) from None
-    if size == 0 or (suffix in TEXTS and not head.strip()):
-        raise _fail("empty_file", "the file is empty", name, "export the orders again")
-    if size > limits.max_file_mb * MIB:
-        raise _fail(
-            "too_large",
-            f"the file is {size / MIB:.0f} MB, over the limit of {limits.max_file_mb} MB",
-            name,
-            "export a shorter date range, or raise [limits] max_file_mb in the config",
-        )
-    if suffix in TEXTS:
-        return "text", head
-    if head.startswith(OLE2):
-        # Excel wraps a password-protected .xlsx in an OLE2 container (with this stream); an
-        # OLE2 file that is not that may be an old .xls under a new name: read by content.
-        if suffix != ".xls" and _contains(path, "EncryptedPackage".encode("utf-16-le")):
-            raise _fail("encrypted", "the workbook is password-protected", name, _ENCRYPTED_HINT)
-        return ("spreadsheet" if suffix == ".xls" else "ole2"), head
-    if suffix in ZIPPED:
-        if not head.startswith(ZIP):
-            raise _fail("corrupt", _not_a_workbook(head, suffix), name, _RESAVE_HINT)
-        _check_zip(path, limits)
-        return "spreadsheet", head
-    if head.startswith(ZIP):  # an .xlsx named .xls: calamine sniffs the content
-        _check_zip(path, limits)
-        return "spreadsheet", head
-    if head.lstrip()[:1] == b"<" or head.startswith(b"%PDF") or b"\x00" in head:
-        raise _fail("corrupt", _not_a_workbook(head, suffix), name, _RESAVE_HINT)
-    return "text", head  # a tab-separated text file named .xls, as some ERPs write
-
-
-def _contains(path: Path, marker: bytes) -> bool:
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return data.find(marker) >= 0
-
-
-_RESAVE_HINT = "open it in Excel or LibreOffice and save it as .xlsx, or export it again"
-
-
-def _not_a_workbook(head: bytes, suffix: str) -> str:
-    if head.startswith(b"%PDF"):
-        return f"this is a PDF document, not a {suffix} workbook"
-    if head.lstrip()[:1] == b"<":
-        return f"this is a web page or XML file, not a {suffix} workbook"
-    if b"\x00" not in head[:512]:
-        return f"this is a text file renamed {suffix}, not a workbook"
-    return f"this is not a {suffix} workbook (its content is of another kind)"
-
-
-def _check_zip(path: Path, limits: Limits) -> None:
-    name = path.name
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise _fail(
-            "corrupt", f"the workbook is damaged or incomplete ({exc})", name, _RESAVE_HINT
-        ) from None
-    total = sum(i.file_size for i in infos)
-    if total > limits.max_uncompressed_mb * MIB:
-        raise _fail(
-            "too_large",
-            f"the workbook expands to {total / MIB:.0f} MB, over the limit of "
-            f"{limits.max_uncompressed_mb} MB",
-            name,
-            "export fewer rows, or raise [limits] max_uncompressed_mb in the config",
-        )
-    for info in infos:
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise _fail(
-                "too_large",
-                f"part {info.filename!r} expands {info.file_size // max(info.compress_size, 1)}"
-                f" times (over {MAX_RATIO}): this looks like a zip bomb, not an export",
-                name,
-                "do not open this file; export the orders again from the ERP",
-            )
 
 
 def _check_shape(frame: pd.DataFrame, limits: Limits, file: str, sheet: str | None) -> None:
@@ -247,16 +84,16 @@ def spreadsheet_sheets(path: Path, limits: Limits, ole2: bool = False) -> Iterat
         sheet_names = [str(s) for s in book.sheet_names]
     except BaseException as exc:  # any engine failure (even a Rust panic) is the file's problem
         if ole2 and isinstance(exc, Exception):
-            raise _fail(
-                "encrypted", "the workbook is password-protected", name, _ENCRYPTED_HINT
+            raise fail(
+                "encrypted", "the workbook is password-protected", name, ENCRYPTED_HINT
             ) from None
-        raise _engine_error(exc, name) from None
+        raise engine_error(exc, name) from None
     try:
         for sheet_name in sheet_names:
             try:
                 frame = pd.read_excel(book, sheet_name=sheet_name, header=None, dtype=object)
             except BaseException as exc:
-                raise _engine_error(exc, name, sheet_name) from None
+                raise engine_error(exc, name, sheet_name) from None
             _check_shape(frame, limits, name, sheet_name)
             yield Sheet(name, sheet_name, frame)
     finally:
@@ -267,7 +104,7 @@ def decode_text(data: bytes, file: str) -> str:
     """UTF-8 (with or without BOM), else cp1252; anything else is a 'wrong encoding'."""
     hint = "save the file as CSV UTF-8 (or Windows-1252) from Excel or LibreOffice"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
-        raise _fail("wrong_encoding", "the file is UTF-16 or binary, not a text csv", file, hint)
+        raise fail("wrong_encoding", "the file is UTF-16 or binary, not a text csv", file, hint)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -275,7 +112,7 @@ def decode_text(data: bytes, file: str) -> str:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise _fail(
+        raise fail(
             "wrong_encoding",
             f"the file is neither UTF-8 nor Windows-1252 ({exc.reason})",
             file,
@@ -325,9 +162,9 @@ def text_sheet(path: Path, limits: Limits, aliases: AliasTable, required: Sequen
     try:
         rows = _parse_csv(text, delimiter)
     except csv.Error as exc:
-        raise _fail("corrupt", f"the csv cannot be read: {exc}", name, _RESAVE_HINT) from None
+        raise fail("corrupt", f"the csv cannot be read: {exc}", name, RESAVE_HINT) from None
     if len(rows) > limits.max_rows:
-        raise _fail(
+        raise fail(
             "too_large",
             f"{len(rows)} rows, over the limit of {limits.max_rows}",
             name,
@@ -335,7 +172,7 @@ def text_sheet(path: Path, limits: Limits, aliases: AliasTable, required: Sequen
         )
     width = max((len(r) for r in rows), default=0)
     if width > limits.max_columns:
-        raise _fail(
+        raise fail(
             "too_large",
             f"{width} columns, over the limit of {limits.max_columns}",
             name,
@@ -378,7 +215,7 @@ def locate(
     if near is not None:
         raise ReadError(missing_columns(near[0], near[1], aliases, required))
     if not any_cells:
-        raise _fail(
+        raise fail(
             "empty_file",
             f"the workbook has no filled cells; it is not an {what}",
             name,
