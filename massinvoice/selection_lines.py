@@ -94,12 +94,14 @@ class LinesReader(Collector):
         built = []
         for order_no, sel_row in selected:
             ref = orders[order_no]
-            lines, restored = [], []
+            lines, restored, edited = [], [], False
             for line_no in sorted(rows[order_no]):
                 r, row = rows[order_no][line_no]
-                line, original = self._line(sheet, order_no, line_no, r, row, originals, extras)
+                orig = originals[order_no][line_no]
+                line, original = self._line(sheet, order_no, line_no, r, row, orig, extras)
                 lines.append(line)
-                restored.append(original)
+                restored.append(original or line)
+                edited = edited or original is not None
             order = Order(
                 order_no=order_no, bill_customer=ref["bill_customer"], lines=tuple(lines),
                 customer_po=ref["customer_po"], order_date=_date(ref["order_date"]),
@@ -109,8 +111,9 @@ class LinesReader(Collector):
                 awb=ref["awb"], hawb=ref["hawb"], dae=ref["dae"], currency=ref["currency"],
                 invoice_no=ref["invoice_no"], source=Source(self.name, selection.name, sel_row),
             )  # fmt: skip
+            as_written = replace(order, lines=tuple(restored)) if edited else order
             if len(restored) == len(originals[order_no]) and (
-                replace(order, lines=tuple(restored)).fingerprint() != ref["fingerprint"]
+                as_written.fingerprint() != ref["fingerprint"]
             ):
                 self.problem(
                     "changed_cells",
@@ -129,8 +132,8 @@ class LinesReader(Collector):
         found: dict[str, dict[int, tuple[int, list[Any]]]] = {o: {} for o in selected}
         for i in range(sheet.header + 1, len(sheet.rows)):
             row, r = sheet.rows[i], i + 1
-            order_no = cell_text(row[oc]).strip()
-            if not order_no:
+            order_no = _text(row[oc]).strip()
+            if not order_no or (order_no in originals and order_no not in selected):
                 continue
             where = {"sheet": sheet.name, "row": r, "level": ROW}
             if order_no not in originals:
@@ -138,8 +141,6 @@ class LinesReader(Collector):
                     "unknown_order", f"order {order_no!r} was not in this selection when it was made",
                     **where, hint="lines cannot be added to a selection",
                 )  # fmt: skip
-                continue
-            if order_no not in selected:
                 continue
             try:
                 number = cell_number(row[lc])
@@ -165,7 +166,8 @@ class LinesReader(Collector):
                 )  # fmt: skip
             else:
                 found[order_no][line_no] = (r, row)
-        for order_no in sorted(selected, key=list(originals).index):
+        position = {o: k for k, o in enumerate(originals)}
+        for order_no in sorted(selected, key=position.__getitem__):
             gone = sorted(set(originals[order_no]) - set(found[order_no]))
             if gone:
                 self.problem(
@@ -184,76 +186,94 @@ class LinesReader(Collector):
         line_no: int,
         r: int,
         row: list[Any],
-        originals: dict[str, dict[int, dict[str, str]]],
+        orig: dict[str, str],
         extras: dict[str, int],
-    ) -> tuple[Line, Line]:
-        """One line with the accountant's corrections, and the same line as it was written."""
-        orig = originals[order_no][line_no]
+    ) -> tuple[Line, Line | None]:
+        """One line with the accountant's corrections; with the line as written if they differ."""
         values: dict[str, Any] = {}
-        changed: set[str] = set()
+        changed: list[str] = []
         for field in EDITABLE:
-            c = sheet.cols[field][0]
-            old = _decimal(orig[field])
-            where = {
-                "sheet": sheet.name,
-                "row": r,
-                "column": cell_text(sheet.rows[sheet.header][c]),
-            }
-            values[field] = old
-            try:
-                new = cell_number(row[c])
-            except NotANumber:
-                self.problem(
-                    "bad_number", f"order {order_no} line {line_no}: {cell_text(row[c])!r} is not a number",
-                    **where, hint="type a number such as 0.35", level=CELL,
-                )  # fmt: skip
+            raw = row[sheet.cols[field][0]]
+            text = orig[field]
+            # The common case, a cell nobody touched: the number we wrote, as a float.
+            if type(raw) is float and text and float(text) == raw:
+                values[field] = Decimal(text) if field == "unit_price" else int(text)
                 continue
-            if new == old:  # unchanged (0.35 and 0.350 are the same): keep the exact original
+            new = self._corrected(sheet, order_no, line_no, r, field, raw, text)
+            if new is None:  # unchanged, or a problem already reported
+                values[field] = _decimal(text) if field == "unit_price" else int(text or 0)
                 continue
-            if new is None:
-                self.problem(
-                    "empty_value", f"order {order_no} line {line_no}: the cell was emptied",
-                    **where, hint="type a value (0 if none)", level=CELL,
-                )  # fmt: skip
-                continue
-            if new < 0 or (field != "unit_price" and new != new.to_integral_value()):
-                kind = "a negative number" if new < 0 else "not a whole number"
-                self.problem(
-                    "bad_number", f"order {order_no} line {line_no}: {cell_text(row[c])!r} is {kind}",
-                    **where, hint="type a whole number of 0 or more" if field != "unit_price" else "",
-                    level=CELL,
-                )  # fmt: skip
-                continue
-            values[field] = new
-            changed.add(field)
+            values[field] = new if field == "unit_price" else int(new)
+            changed.append(field)
             shown = f"{new:f}" if field == "unit_price" else str(int(new))
-            self.edits.append(LineEdit(order_no, line_no, field, orig[field], shown))
-        ints = {k: int(v or 0) for k, v in values.items() if k != "unit_price"}
-        if changed & {"bunches", "stems_per_bunch", "stems"} and ints["stems_per_bunch"] > 0:
-            expected = ints["bunches"] * ints["stems_per_bunch"]
-            if ints["stems"] != expected:
+            self.edits.append(LineEdit(order_no, line_no, field, text, shown))
+        if {"bunches", "stems_per_bunch", "stems"} & set(changed) and values["stems_per_bunch"] > 0:
+            expected = values["bunches"] * values["stems_per_bunch"]
+            if values["stems"] != expected:
                 self.problem(
                     "stems_mismatch",
-                    f"order {order_no} line {line_no}: stems {ints['stems']} is not bunches "
-                    f"{ints['bunches']} x stems/bunch {ints['stems_per_bunch']} = {expected}",
+                    f"order {order_no} line {line_no}: stems {values['stems']} is not bunches "
+                    f"{values['bunches']} x stems/bunch {values['stems_per_bunch']} = {expected}",
                     sheet=sheet.name, row=r, hint="correct one of the three", level=ROW,
                 )  # fmt: skip
-        text = {k: cell_text(row[sheet.cols[k][0]]) for k in LINE_TEXT}
+        cols = sheet.cols
         line = Line(
-            order_no=order_no, line_no=line_no, species=text["species"], variety=text["variety"],
-            length=text["length"], box_type=text["box_type"], boxes=ints["boxes"],
-            packed_boxes=ints["packed_boxes"], confirmed_boxes=_int(orig["confirmed_boxes"]),
-            bunches=ints["bunches"], stems_per_bunch=ints["stems_per_bunch"], stems=ints["stems"],
-            unit=text["unit"] or "stem", unit_price=values["unit_price"],
-            min_price=_decimal(orig["min_price"]), amount=_decimal(orig["amount"]),
-            currency=text["currency"], extra=tuple((h, cell_text(row[c])) for h, c in extras.items()),
+            order_no, line_no, species=_text(row[cols["species"][0]]),
+            variety=_text(row[cols["variety"][0]]), length=_text(row[cols["length"][0]]),
+            box_type=_text(row[cols["box_type"][0]]), boxes=values["boxes"],
+            packed_boxes=values["packed_boxes"], confirmed_boxes=_int(orig["confirmed_boxes"]),
+            bunches=values["bunches"], stems_per_bunch=values["stems_per_bunch"],
+            stems=values["stems"], unit=_text(row[cols["unit"][0]]) or "stem",
+            unit_price=values["unit_price"], min_price=_decimal(orig["min_price"]),
+            amount=_decimal(orig["amount"]), currency=_text(row[cols["currency"][0]]),
+            extra=tuple((h, _text(row[c])) for h, c in extras.items()),
             source=Source(self.name, sheet.name, r),
         )  # fmt: skip
+        if not changed:
+            return line, None
         original = replace(
             line, unit_price=_decimal(orig["unit_price"]),
-            **{k: int(orig[k] or 0) for k in EDITABLE if k != "unit_price"},
+            **{k: int(orig[k] or 0) for k in changed if k != "unit_price"},
         )  # fmt: skip
         return line, original
+
+    def _corrected(
+        self, sheet: FoundSheet, order_no: str, line_no: int, r: int, field: str, raw: object,
+        text: str,
+    ) -> Decimal | None:  # fmt: skip
+        """A corrected value, or None when unchanged or unusable (then a problem is reported)."""
+        c = sheet.cols[field][0]
+        where = {"sheet": sheet.name, "row": r, "column": cell_text(sheet.rows[sheet.header][c])}
+        what = f"order {order_no} line {line_no}:"
+        try:
+            new = cell_number(raw)
+        except NotANumber:
+            self.problem(
+                "bad_number", f"{what} {cell_text(raw)!r} is not a number", **where,
+                hint="type a number such as 0.35", level=CELL,
+            )  # fmt: skip
+            return None
+        old = _decimal(text)
+        if new == old:  # 0.35 and 0.350 are the same: keep the exact original
+            return None
+        if new is None:
+            self.problem(
+                "empty_value", f"{what} the cell was emptied", **where,
+                hint="type a value (0 if none)", level=CELL,
+            )  # fmt: skip
+            return None
+        if new < 0 or (field != "unit_price" and new != new.to_integral_value()):
+            kind = "a negative number" if new < 0 else "not a whole number"
+            self.problem(
+                "bad_number", f"{what} {cell_text(raw)!r} is {kind}", **where, level=CELL,
+                hint="type a whole number of 0 or more" if field != "unit_price" else "",
+            )  # fmt: skip
+            return None
+        return new
+
+
+def _text(value: object) -> str:
+    return value if type(value) is str else cell_text(value)
 
 
 def _decimal(text: str) -> Decimal | None:

@@ -111,6 +111,7 @@ class _Row:
     boxes: int
     packed_boxes: int
     stems: int
+    line_amounts: tuple[Decimal, ...]
 
 
 def write_selection(
@@ -139,12 +140,14 @@ def write_selection(
     rows = []
     for order in orders:
         status = order.status
+        amounts = tuple(line.computed_amount for line in order.lines)
         rows.append(
             _Row(
                 order, status, order.currency or "/".join(order.currencies) or config.currency,
-                order.amount, order.fulls(config.fulls), summary(warnings.get(order.order_no, ())),
+                sum(amounts, Decimal(0)), order.fulls(config.fulls),
+                summary(warnings.get(order.order_no, ())),
                 select_all and status is not Status.INVOICED, order.boxes, order.packed_boxes,
-                order.stems,
+                order.stems, amounts,
             )
         )  # fmt: skip
     extra_headers = list(
@@ -417,7 +420,7 @@ def _lines_sheet(ws, rows, styles, config, extra_headers) -> SheetRows:
         for row in rows:
             template = templates[row.status]
             order_no = s[row.order.order_no]
-            for line in row.order.lines:
+            for line, line_amount in zip(row.order.lines, row.line_amounts, strict=True):
                 r += 1
                 extra = extras.get(line.extra)
                 if extra is None:
@@ -427,7 +430,7 @@ def _lines_sheet(ws, rows, styles, config, extra_headers) -> SheetRows:
                     r, order_no, line.line_no, s[line.species], s[line.variety], s[line.length],
                     s[line.box_type], line.boxes, line.packed_boxes, number(line.confirmed_boxes),
                     line.bunches, line.stems_per_bunch, line.stems, s[line.unit],
-                    number(line.unit_price), number(line.min_price), line.computed_amount,
+                    number(line.unit_price), number(line.min_price), line_amount,
                     s[line.currency], *extra,
                 )  # fmt: skip
 

@@ -182,7 +182,7 @@ def _table(rows: Sequence[Sequence[Any]], marker: str) -> list[dict[str, str]]:
             for data in rows[i + 2 :]:
                 if not data or data[0] in ("", None):
                     break
-                cells = [cell_text(c) for c in data[:width]]
+                cells = [c if type(c) is str else cell_text(c) for c in data[:width]]
                 cells += [""] * (width - len(cells))
                 out.append(dict(zip(fields[:width], cells, strict=True)))
             return out

@@ -112,8 +112,9 @@ def write_legend(ws: Worksheet, styles: Styles, language: str) -> None:
     ws.write_string(r, 0, pick(TEXT["how_title"], lang), styles.fmt("h1"))
     r += 2
     for pair in HOW_TO:
-        ws.merge_range(r, 0, r, 1, pick(pair, lang), styles.fmt("para"))
-        ws.set_row(r, 28)
+        text = pick(pair, lang)
+        ws.merge_range(r, 0, r, 1, text, styles.fmt("para"))
+        ws.set_row(r, 14 * (len(text) // 100 + 1) + 8)
         r += 1
     r += 1
     ws.write_string(r, 0, pick(TEXT["colours"], lang), styles.fmt("h2"))

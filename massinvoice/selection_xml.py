@@ -11,7 +11,9 @@ characters), so any text from an export stays text.
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import re
+import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -228,26 +230,22 @@ class Package:
         self.strings = Strings(int(unique.group(1)) if unique else 0)
 
     def write(self, target: Path, sheets: Sequence[SheetRows], *, level: int = 1) -> None:
-        """Copy the package to ``target``, streaming the generated rows into their sheets."""
+        """Copy the package to ``target``, streaming the generated rows into their sheets.
+
+        Rows are rendered here while a second thread deflates and writes them (zlib works
+        without the GIL), so on two cores compression costs almost no wall time.
+        """
         by_part = {s.part: s for s in sheets}
-        with (
-            zipfile.ZipFile(self.data) as src,
-            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as out,
-        ):
+        with _ZipWriter(target, level) as out, zipfile.ZipFile(self.data) as src:
             for info in src.infolist():
                 if info.filename == SST_PART:
                     continue  # complete only once every row is rendered
                 data = src.read(info.filename)
                 rows = by_part.get(info.filename)
-                if rows is None:
-                    out.writestr(info.filename, data)
-                    continue
-                with out.open(info.filename, "w") as fh:
-                    for piece in _spliced(data, rows, self.strings):
-                        fh.write(piece)
-            with out.open(SST_PART, "w") as fh:
-                for piece in self._shared_strings(src.read(SST_PART)):
-                    fh.write(piece)
+                out.member(
+                    info.filename, [data] if rows is None else _spliced(data, rows, self.strings)
+                )
+            out.member(SST_PART, self._shared_strings(src.read(SST_PART)))
 
     def _shared_strings(self, sst: bytes) -> Iterator[bytes]:
         opening = _SST_OPEN.search(sst)
@@ -262,3 +260,64 @@ class Package:
         yield sst[opening.end() : closing]
         yield from _chunks(self.strings.xml())
         yield b"</sst>"
+
+
+class _ZipWriter:
+    """A zip file written by a background thread from the pieces it is handed."""
+
+    _END = object()
+
+    def __init__(self, target: Path, level: int):
+        self._target, self._level = target, level
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=8)
+        self._error: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, name="xlsx-writer", daemon=True)
+
+    def __enter__(self) -> _ZipWriter:
+        self._thread.start()
+        return self
+
+    def member(self, name: str, pieces: Iterable[bytes]) -> None:
+        """Queue one member's bytes; stops early if the writer has failed."""
+        self._put(("open", name))
+        for piece in pieces:
+            if self._error:
+                break
+            self._put(("data", piece))
+        self._put(("close", name))
+
+    def _put(self, item: object) -> None:
+        self._queue.put(item)
+
+    def __exit__(self, *exc: object) -> None:
+        self._queue.put(self._END)
+        self._thread.join()
+        if self._error and exc[0] is None:
+            raise self._error[0]
+
+    def _run(self) -> None:
+        ended = False
+        try:
+            with zipfile.ZipFile(
+                self._target, "w", zipfile.ZIP_DEFLATED, compresslevel=self._level
+            ) as out:
+                fh = None
+                while True:
+                    item = self._queue.get()
+                    if item is self._END:
+                        ended = True
+                        if fh is not None:  # the producer failed mid-member: the file is dropped
+                            fh.close()
+                        break
+                    kind, payload = item  # type: ignore[misc]
+                    if kind == "open":
+                        fh = out.open(payload, "w")
+                    elif kind == "data":
+                        fh.write(payload)  # type: ignore[union-attr]
+                    else:
+                        fh.close()  # type: ignore[union-attr]
+                        fh = None
+        except BaseException as exc:  # handed to the caller in __exit__
+            self._error.append(exc)
+            while not ended and self._queue.get() is not self._END:  # let the producer finish
+                pass

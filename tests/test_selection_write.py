@@ -374,3 +374,26 @@ def test_order_amounts_follow_lines_unless_the_sheet_is_huge(tmp_path: Path, mon
     monkeypatch.setattr(selection_sheet, "LIVE_AMOUNT_WORK", 10)
     ws = openpyxl.load_workbook(write(tmp_path, name="big.xlsx"))["Selection"]
     assert ws.cell(r, cols["Amount"]).value == 630
+
+
+def test_a_failure_while_rendering_leaves_nothing_behind(tmp_path: Path, monkeypatch) -> None:
+    path = write(tmp_path)
+    before = path.read_bytes()
+    real = selection_sheet.state_rows
+
+    def failing(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        original = rows.rows
+
+        def render(strings):
+            yield from list(original(strings))[:3]
+            raise RuntimeError("export record broken")
+
+        rows.rows = render
+        return rows
+
+    monkeypatch.setattr(selection_sheet, "state_rows", failing)
+    with pytest.raises(RuntimeError, match="export record broken"):
+        write(tmp_path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["selection.xlsx"]

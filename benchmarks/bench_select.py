@@ -1,0 +1,251 @@
+"""Select and read-back speed on a 100,000-line export (about 20,000 orders).
+
+Measures, each in its own process so the peak memory of one does not hide another's:
+
+1. the select path (``load_export`` + filters + checks + ``write_selection``) against a bare
+   ``pd.read_excel(export, engine='calamine', header=None)`` of the same export (target <= 2x);
+2. ``read_selection`` of the written workbook (with every invoiceable row marked, the worst case)
+   against a bare calamine read of all its sheets (target <= 2x);
+3. the peak RSS of each (target < 1 GiB).
+
+Usage: ``python benchmarks/bench_select.py [--orders 20000] [--repeat 3] [--dir DIR]``.
+The export comes from ``samples/generate.py`` when it is there, else it is built here. Wall time
+and CPU time are both shown (best of ``--repeat`` runs); on a shared, busy machine the CPU-time
+ratio is the steadier one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def make_export(n_orders: int, seed: int, path: Path) -> str:
+    """Write the export; returns how it was made."""
+    sys.path.insert(0, str(ROOT / "samples"))
+    try:
+        import generate  # type: ignore[import-not-found]
+    except ImportError:
+        generate = None
+    if generate is not None and hasattr(generate, "generate"):
+        generate.write_xlsx(generate.generate(n_orders, seed), path)
+        return "samples/generate.py"
+    _synthetic_export(n_orders, path)
+    return "synthetic"
+
+
+def _synthetic_export(n_orders: int, path: Path) -> None:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("Orders")
+    headers = ["Order #", "Ship Date", "Bill Customer", "Species", "Variety", "Box Type",
+               "Boxes", "Packed Boxes", "Bunches", "Stems/Bunch", "Stems", "Unit Price",
+               "Currency", "Invoice #"]  # fmt: skip
+    ws.write_row(0, 0, headers)
+    r = 1
+    for k in range(n_orders):
+        for n in range(5):
+            ws.write_row(r, 0, [f"PO-{k:06d}", "2026-11-20", f"CUSTOMER {k % 37}", "Roses",
+                                f"Variety {n}", "HB", 2, 2 * (k % 3 > 0), 24, 25, 600, 0.35,
+                                "USD", "" if k % 5 else f"001-{k:06d}"])  # fmt: skip
+            r += 1
+    wb.close()
+
+
+class _Clock:
+    """Wall and CPU seconds since it was made."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def split(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def part_bare_read(path: str) -> dict:
+    import pandas as pd
+
+    clock = _Clock()
+    pd.read_excel(path, engine="calamine", header=None)
+    wall, cpu = clock.split()
+    return {"seconds": wall, "cpu": cpu}
+
+
+def part_bare_read_all(path: str) -> dict:
+    import pandas as pd
+
+    clock = _Clock()
+    pd.read_excel(path, engine="calamine", header=None, sheet_name=None)
+    wall, cpu = clock.split()
+    return {"seconds": wall, "cpu": cpu}
+
+
+def part_select(export: str, out: str) -> dict:
+    from massinvoice.checks import order_warnings
+    from massinvoice.config import Config
+    from massinvoice.filters import apply_filters
+    from massinvoice.model import Filters
+    from massinvoice.selection_sheet import SheetSource, write_selection
+
+    config = Config()
+    try:
+        from massinvoice.sources import load_export
+    except ImportError:
+        load_export = None
+    clock = _Clock()
+    orders = load_export([export], config) if load_export else _synthetic_orders(20_000)
+    t1 = clock.split()
+    listed = apply_filters(orders, Filters())
+    warnings = {o.order_no: order_warnings(o) for o in listed}
+    t2 = clock.split()
+    write_selection(
+        Path(out), listed, config=config, filters=Filters(),
+        sources=[SheetSource(Path(export).name, "0" * 64, export)], warnings=warnings,
+        select_all=True, created=dt.datetime(2026, 11, 22, 18, 0),
+    )  # fmt: skip
+    t3 = clock.split()
+    return {
+        "seconds": t3[0], "cpu": t3[1], "load": t1[0], "checks": t2[0] - t1[0],
+        "write": t3[0] - t2[0], "write_cpu": t3[1] - t2[1], "orders": len(listed),
+        "lines": sum(len(o.lines) for o in listed), "load_export": load_export is not None,
+    }  # fmt: skip
+
+
+def _synthetic_orders(n: int) -> list:
+    from massinvoice.model import Line, Order
+
+    return [
+        Order(f"PO-{k:06d}", f"CUSTOMER {k % 37}", tuple(
+            Line(f"PO-{k:06d}", i, "Roses", f"Variety {i}", "60", "HB", 2, 2, 2, 24, 25, 600,
+                 "stem", Decimal("0.35"), currency="USD") for i in range(1, 6)),
+             ship_date=dt.date(2026, 11, 20), currency="USD")
+        for k in range(n)
+    ]  # fmt: skip
+
+
+def part_read(path: str) -> dict:
+    from massinvoice.config import Config
+    from massinvoice.selection_read import read_selection
+
+    clock = _Clock()
+    sel = read_selection(Path(path), config=Config())
+    wall, cpu = clock.split()
+    return {
+        "seconds": wall, "cpu": cpu, "selected": len(sel.orders), "refused": len(sel.refused),
+        "all": sel.all_orders_count,
+    }  # fmt: skip
+
+
+PARTS = {
+    "bare_read": part_bare_read,
+    "bare_read_all": part_bare_read_all,
+    "select": part_select,
+    "read": part_read,
+}
+
+
+def run_part(name: str, *args: str, repeat: int = 1) -> dict:
+    """Best wall and best CPU time of ``repeat`` fresh processes, and the largest peak RSS."""
+    best: dict | None = None
+    peak, cpu = 0.0, float("inf")
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, __file__, "--part", name, *args],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        peak = max(peak, result["peak_mib"])
+        cpu = min(cpu, result["cpu"])
+        if best is None or result["seconds"] < best["seconds"]:
+            best = result
+    assert best is not None
+    best["peak_mib"], best["cpu"] = peak, cpu
+    return best
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--orders", type=int, default=20_000)
+    ap.add_argument("--seed", type=int, default=2611)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--dir", type=Path, help="keep the files here (reused when present)")
+    ap.add_argument("--part", help=argparse.SUPPRESS)
+    ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
+    opts = ap.parse_args()
+    if opts.part:
+        result = PARTS[opts.part](*opts.args)
+        result["peak_mib"] = _peak_mib()
+        print(json.dumps(result))
+        return 0
+
+    folder = opts.dir or Path(tempfile.mkdtemp(prefix="bench_select_"))
+    folder.mkdir(parents=True, exist_ok=True)
+    export = folder / f"export_{opts.orders}_{opts.seed}.xlsx"
+    made = "reused"
+    if not export.exists():
+        made = make_export(opts.orders, opts.seed, export)
+    selection = folder / "selection.xlsx"
+    r = opts.repeat
+    bare = run_part("bare_read", str(export), repeat=r)
+    select = run_part("select", str(export), str(selection), repeat=r)
+    bare_sel = run_part("bare_read_all", str(selection), repeat=r)
+    read = run_part("read", str(selection), repeat=r)
+
+    mib = 1024
+    print(f"export: {export} ({made}), {export.stat().st_size / 2**20:.1f} MiB")
+    print(f"selection: {selection}, {selection.stat().st_size / 2**20:.1f} MiB")
+    print(f"orders {select['orders']:,}, lines {select['lines']:,}; best of {r} runs each")
+    what = "load_export + filters + checks + write_selection"
+    if not select["load_export"]:
+        what = "write_selection only (massinvoice.sources.load_export not importable)"
+    rows = [
+        (f"1. select ({what})", None, None),
+        ("   bare calamine read of the export", bare, None),
+        ("   select path", select, bare),
+        (f"     of which write_selection: {select['write']:.2f} s wall, "
+         f"{select['write_cpu']:.2f} s CPU; load_export {select['load']:.2f} s wall", None, None),
+        ("2. read-back (every invoiceable order selected)", None, None),
+        ("   bare calamine read, all sheets", bare_sel, None),
+        (f"   read_selection ({read['selected']:,} selected of {read['all']:,})", read, bare_sel),
+    ]  # fmt: skip
+    print(f"\n{'':<58} {'wall s':>7} {'CPU s':>7} {'wall x':>7} {'CPU x':>7}")
+    for label, res, base in rows:
+        if res is None:
+            print(label)
+            continue
+        ratios = ""
+        if base is not None:
+            ratios = f" {res['seconds'] / base['seconds']:6.2f}x {res['cpu'] / base['cpu']:6.2f}x"
+        print(f"{label:<58} {res['seconds']:7.2f} {res['cpu']:7.2f}{ratios}")
+    print("   targets: select <= 2x, read-back <= 2x")
+    print("\n3. peak RSS (target < 1024 MiB)")
+    for name, res in (("bare export read", bare), ("select", select),
+                      ("bare selection read", bare_sel), ("read_selection", read)):  # fmt: skip
+        print(f"   {name:<22} {res['peak_mib']:7.0f} MiB")
+    ok = (
+        min(select["seconds"] / bare["seconds"], select["cpu"] / bare["cpu"]) <= 2
+        and min(read["seconds"] / bare_sel["seconds"], read["cpu"] / bare_sel["cpu"]) <= 2
+        and max(select["peak_mib"], read["peak_mib"]) < mib
+    )
+    print("\nall targets met" if ok else "\nSOME TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
