@@ -14,6 +14,7 @@ from massinvoice.config import load_config
 from massinvoice.fsutil import sha256_file
 from massinvoice.registry import Registry
 from massinvoice.selecting import select_orders
+from massinvoice.sources import load_export
 from tests.sheet_tools import mark
 
 
@@ -82,7 +83,8 @@ def test_killed_runs_are_finished_by_the_next_run(workspace, make_export, jobs):
     export = make_export(40)
     sheet = workspace / "selection.xlsx"
     select_orders([export], sheet, config=config)
-    marked = mark(sheet)
+    mixed = {o.order_no for o in load_export([export], config) if len(o.currencies) > 1}
+    marked = mark(sheet, skip=mixed)  # an order in two currencies is never invoiced
     out = workspace / "out"
     url = config.registry_url
     kill_points = [
