@@ -12,13 +12,15 @@ logo, and refuses everything else (network, other files).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import logging
 import mimetypes
 import re
 import tomllib
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -96,6 +98,25 @@ class RestrictedFetcher(URLFetcher):
         path = self.allowed_path(url)
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": mime})
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while one document is laid out and written.
+
+    Layout allocates hundreds of thousands of objects; the collector would walk them again and
+    again (about a tenth of the rendering time). The document's cycles are collected once,
+    when it is done. The collector's state is restored, so callers see no difference.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(1)
 
 
 @functools.cache
@@ -222,12 +243,17 @@ class Renderer:
         return html.render(font_config=self.font_config, stylesheets=[self.css], cache=self._images)
 
     def pdf(self, invoice: Invoice, *, variant: str | None = None) -> bytes:
-        """The invoice as PDF bytes; ``variant`` is a WeasyPrint PDF variant (``"pdf/a-3b"``)."""
-        return self.layout(invoice).write_pdf(
-            pdf_identifier=(invoice.number or "draft").encode(),
-            pdf_variant=variant,
-            cache=self._images,
-        )
+        """The invoice as PDF bytes; ``variant`` is a WeasyPrint PDF variant (``"pdf/a-3b"``).
+
+        The same invoice gives the same bytes: the PDF's dates are the invoice date and its
+        identifier comes from the number.
+        """
+        with collector_paused():
+            return self.layout(invoice).write_pdf(
+                pdf_identifier=(invoice.number or "draft").encode(),
+                pdf_variant=variant,
+                cache=self._images,
+            )
 
     def context(self, invoice: Invoice) -> dict[str, Any]:
         """What the template is given: the invoice, its labels and every figure formatted."""
