@@ -205,13 +205,12 @@ def compose_invoice(
             if split is None:
                 continue
             done, left = split
-            if done.boxes:
-                lines.append(_invoice_line(done, currency, config))
+            lines.append(_invoice_line(done, currency, config))
             remaining.append(_invoice_line(left, currency, config))
     if problems:
         raise InputError(problems)
 
-    subtotal = sum((x.amount for x in lines), Decimal(0))
+    subtotal = money(sum((x.amount for x in lines), Decimal(0)))  # 0.00 without lines
     taxes = tuple(
         TaxAmount(t.name, t.rate, subtotal, money(subtotal * t.rate / Decimal(100)))
         for t in config.taxes

@@ -254,6 +254,7 @@ def test_partial_packed_refuses_boxes_that_do_not_split_evenly():
 def test_partial_packed_with_nothing_packed_gives_no_lines():
     inv = compose(order(lines=(line(packed_boxes=0),)), partial="packed")
     assert inv.lines == () and inv.total == D("0.00")
+    assert str(inv.subtotal) == str(inv.total) == "0.00"
     assert [x.boxes for x in inv.remaining] == [2]
 
 
