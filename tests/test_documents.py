@@ -330,3 +330,36 @@ def test_invoice_lines_know_their_product_and_quantity():
     x = compose(order(lines=(line(variety="", unit="bunch"),))).lines[0]
     assert isinstance(x, InvoiceLine)
     assert x.product == "Roses" and x.quantity == 20
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=12),  # boxes
+            st.integers(min_value=0, max_value=12),  # packed (clamped to boxes)
+            st.integers(min_value=1, max_value=20),  # bunches per box
+            st.sampled_from([10, 20, 25]),  # stems per bunch
+            prices,
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_packed_plus_remaining_is_what_was_ordered(rows):
+    lines = tuple(
+        line(n=i + 1, boxes=boxes, packed_boxes=packed, bunches=boxes * per_box,
+             stems_per_bunch=spb, stems=boxes * per_box * spb, unit_price=price)
+        for i, (boxes, packed, per_box, spb, price) in enumerate(rows)
+    )  # fmt: skip
+    ordered = compose(order(lines=lines), partial="ordered")
+    packed = compose(order(lines=lines), partial="packed")
+    both = (*packed.lines, *packed.remaining)
+    assert sum(x.boxes for x in both) == ordered.boxes
+    assert sum(x.bunches for x in both) == ordered.bunches
+    assert sum(x.stems for x in both) == ordered.stems
+    assert all(x.boxes > 0 for x in both)
+    for x in both:
+        assert x.amount == money(x.stems * x.unit_price)
+        assert x.stems == x.bunches * x.stems_per_bunch
+    assert packed.boxes == sum(min(b, p) for b, p, *_ in rows)
