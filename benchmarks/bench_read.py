@@ -46,6 +46,7 @@ def best_of(repeat: int, fn: Callable[[], object]) -> tuple[float, float, object
     """Best wall time, best CPU time (the steadier one on a shared machine), last result."""
     wall, cpu, result = float("inf"), float("inf"), None
     for _ in range(repeat):
+        result = None  # the previous run's records must not weigh on this one's GC passes
         gc.collect()
         start, start_cpu = time.perf_counter(), time.process_time()
         result = fn()
