@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from massinvoice.model import STATUS_FILLS, Status
-from massinvoice.selection_read import LineEdit, read_selection
+from massinvoice.selection_read import LineEdit, is_selection_workbook, read_selection
 from tests.test_selection_fixtures import CONFIG, header_row, mark, row_of, set_line, write
 
 pytestmark = pytest.mark.libreoffice
@@ -134,3 +134,13 @@ def test_a_fresh_workbook_survives_libreoffice_untouched(tmp_path: Path) -> None
         "PO-1006",
     ]
     assert got.edits == ()
+
+
+def test_saved_as_ods_reads_the_same(marked: Path, tmp_path: Path) -> None:
+    before = read_selection(marked, config=CONFIG)
+    ods = resave(marked, tmp_path, to="ods")
+    assert is_selection_workbook(ods)
+    after = read_selection(ods, config=CONFIG)
+    assert after.orders == before.orders
+    assert after.edits == before.edits
+    assert after.refused == before.refused
