@@ -37,7 +37,6 @@ from massinvoice.text import fold
 
 _SELECTION_KEYS = header_keys(SELECTION_COLUMNS)
 _LINES_KEYS = header_keys(LINES_COLUMNS)
-_NEW_SELECTION = NEW_SELECTION
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ class _Reader(Collector):
         self.config = config
         self.lines = LinesReader(self.name, self.problems)
 
-    def fail(self, code: str, message: str, hint: str = _NEW_SELECTION) -> InputError:
+    def fail(self, code: str, message: str, hint: str = NEW_SELECTION) -> InputError:
         return InputError(Problem(code, message, self.name, hint=hint, level=FILE))
 
     def read(self) -> Selection:
@@ -134,7 +133,7 @@ class _Reader(Collector):
             raise self.fail(
                 "missing_sheet",
                 "no sheet has the Select and Order # headers of the Selection sheet",
-                "restore the header row, or " + _NEW_SELECTION,
+                "restore the header row, or " + NEW_SELECTION,
             )
         selected, refused = self._selection(selection, orders)
         built: list[Order] = []
@@ -143,7 +142,7 @@ class _Reader(Collector):
                 raise self.fail(
                     "missing_sheet",
                     "no sheet has the Order #, Line and Unit Price headers of the Lines sheet",
-                    "restore the header row, or " + _NEW_SELECTION,
+                    "restore the header row, or " + NEW_SELECTION,
                 )
             built = self.lines.rebuild(
                 selection, lines_sheet, selected, orders, lines, meta["extra_headers"]
@@ -217,7 +216,7 @@ class _Reader(Collector):
             if ref is None:
                 self.problem(
                     "unknown_order", f"order {order_no!r} was not in this selection when it was made",
-                    **where, hint="orders cannot be added to a selection; " + _NEW_SELECTION, level=ROW,
+                    **where, hint="orders cannot be added to a selection; " + NEW_SELECTION, level=ROW,
                 )  # fmt: skip
                 continue
             if order_no in seen:

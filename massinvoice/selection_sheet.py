@@ -29,6 +29,7 @@ import xlsxwriter
 from massinvoice import __version__
 from massinvoice.checks import summary
 from massinvoice.config import Config
+from massinvoice.errors import FILE, InputError, Problem
 from massinvoice.labels import (
     INVOICED_MARK,
     LINES_COLUMNS,
@@ -135,8 +136,13 @@ def write_selection(
             raise ValueError(f"order {order.order_no!r} is listed twice")
         seen.add(order.order_no)
     n_lines = sum(len(o.lines) for o in orders)
-    if n_lines + 1 >= MAX_ROWS or len(orders) + 20 >= MAX_ROWS:
-        raise ValueError(f"{n_lines} lines do not fit in one workbook; narrow the filters")
+    if n_lines + len(orders) + 20 >= MAX_ROWS:  # the hidden sheet holds both
+        raise InputError(
+            Problem(
+                "too_many_lines", f"{len(orders):,} orders with {n_lines:,} lines do not fit in "
+                "one workbook", level=FILE, hint="narrow the filters (--from/--to, --client ...)",
+            )
+        )  # fmt: skip
     rows = []
     for order in orders:
         status = order.status

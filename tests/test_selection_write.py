@@ -13,6 +13,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from massinvoice import selection_sheet, selection_xml
+from massinvoice.errors import InputError
 from massinvoice.model import STATUS_FILLS, Status
 from massinvoice.selection_sheet import FORMAT_VERSION, write_selection
 from massinvoice.selection_xml import escape_text
@@ -397,3 +398,11 @@ def test_a_failure_while_rendering_leaves_nothing_behind(tmp_path: Path, monkeyp
         write(tmp_path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["selection.xlsx"]
+
+
+def test_more_lines_than_a_sheet_holds_is_refused(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(selection_sheet, "MAX_ROWS", 30)
+    with pytest.raises(InputError) as caught:
+        write(tmp_path)
+    assert caught.value.codes == {"too_many_lines"}
+    assert list(tmp_path.iterdir()) == []
