@@ -114,7 +114,7 @@ def write_legend(ws: Worksheet, styles: Styles, language: str) -> None:
     for pair in HOW_TO:
         text = pick(pair, lang)
         ws.merge_range(r, 0, r, 1, text, styles.fmt("para"))
-        ws.set_row(r, 14 * (len(text) // 100 + 1) + 8)
+        ws.set_row(r, 16 if len(text) <= 135 else 30)  # one or two lines of the merged cell
         r += 1
     r += 1
     ws.write_string(r, 0, pick(TEXT["colours"], lang), styles.fmt("h2"))
