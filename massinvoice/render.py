@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import cssselect2
@@ -88,7 +88,7 @@ class RestrictedFetcher(URLFetcher):
             raise FetchRefused(f"refused to fetch {url[:200]!r}: only local template files")
         if parts.netloc not in ("", "localhost"):
             raise FetchRefused(f"refused to fetch {url[:200]!r}: remote file host")
-        path = Path(url2pathname(unquote(parts.path))).resolve()
+        path = Path(url2pathname(parts.path)).resolve()  # url2pathname unquotes
         inside = any(path.is_relative_to(folder) for folder in self.folders)
         if not (inside or path in self.files) or not path.is_file():
             raise FetchRefused(f"refused to fetch {url[:200]!r}: not a template, font or logo")
