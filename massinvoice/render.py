@@ -265,7 +265,7 @@ class Renderer:
             max((decimals(x.unit_price, 2, 6) for x in invoice.lines), default=2),
             max((decimals(x.fulls, 2, 3) for x in invoice.lines), default=2),
         )
-        boxes = " · ".join(f"{t or '?'} {f.integer(n)}" for t, n in invoice.boxes_by_type)
+        boxes = " · ".join(f"{t or '?'}\u00a0{f.integer(n)}" for t, n in invoice.boxes_by_type)
         remaining = sum(r.boxes for r in invoice.remaining)
         return {
             "inv": invoice,
