@@ -5,17 +5,32 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+
+def new_temp_beside(path: Path) -> Path:
+    """Create an empty, uniquely named temporary file beside ``path``.
+
+    Not ``mkstemp``: its mode 0600 would make outputs unreadable to the other people of a
+    shared folder. The mode here is the usual 0666 less the umask, as for any new file.
+    """
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
 
 
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` in one rename."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = new_temp_beside(path)
     try:
         yield Path(tmp)
         with open(tmp, "rb") as f:

@@ -13,9 +13,7 @@ are our own (line amounts, totals, the live selected count), each with its value
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import secrets
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from massinvoice import __version__
 from massinvoice.checks import summary
 from massinvoice.config import Config
 from massinvoice.errors import FILE, InputError, Problem
+from massinvoice.fsutil import atomic_path
 from massinvoice.labels import (
     INVOICED_MARK,
     LINES_COLUMNS,
@@ -190,15 +189,8 @@ def write_selection(
     wb.close()
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Not mkstemp: its 0600 would leave the workbook unreadable to others on a shared folder.
-    tmp = path.parent / f".{path.stem}.{secrets.token_hex(6)}.tmp"
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    try:
+    with atomic_path(path) as tmp:
         Package(package).write(tmp, parts)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 

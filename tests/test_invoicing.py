@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -64,9 +65,13 @@ def test_issues_one_invoice_per_marked_order_with_gap_free_numbers(billing, work
     ]
     assert sorted(o for i in result.issued for o in i.orders) == sorted(marked)
     orders = {o.order_no: o for o in load_export([export], config)}
+    umask = os.umask(0)
+    os.umask(umask)
     for issued in result.issued:
         path = Path(issued.file)
         assert path.name == f"{issued.number}.pdf"
+        # readable by the other people of a shared folder, like any file they would save
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask
         assert sha256_file(path) == issued.sha256
         text = pdf_text(path)
         order = orders[issued.orders[0]]
