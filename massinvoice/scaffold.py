@@ -9,13 +9,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from massinvoice.config import CONFIG_NAME, Config
 from massinvoice.errors import CONFIG, ConfigError, InputError, Problem
-from massinvoice.fsutil import atomic_write_text
+from massinvoice.fsutil import atomic_write_text, new_temp_beside
 
 CONFIG_TEMPLATE = """\
 # massinvoice configuration. Every setting is optional except [seller], which every invoice needs.
@@ -239,9 +238,9 @@ def write_new(path: Path, text: str) -> bool:
     """Create ``path`` with ``text`` complete at once; False (and untouched) if it exists."""
     if path.exists():
         return False
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = new_temp_beside(path)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "wb") as f:
             f.write(text.encode("utf-8"))
             f.flush()
             os.fsync(f.fileno())
