@@ -218,6 +218,15 @@ def report_text(result: RunResult, selection: Selection, config: Config) -> str:
             add(f"  {i.number:<22} {i.bill_customer[:30]:<30} {i.currency} {i.total:>12,.2f}  "
                 f"{', '.join(i.orders)}{note}")  # fmt: skip
         add("")
+    left = [inv for inv in result.invoices if inv.remaining]
+    if left:
+        add("Left to invoice: boxes not packed yet (--partial packed invoiced packed boxes only)")
+        add("-" * 60)
+        for inv in left:
+            for r in inv.remaining:
+                add(f"  {r.order_no:<20} {r.boxes:>4} {r.box_type:<3} {r.product[:40]:<40} "
+                    f"{r.stems:>7,} stems  {inv.currency} {r.amount:>10,.2f}")  # fmt: skip
+        add("")
     if result.skipped:
         add("Skipped orders and why")
         add("-" * 60)

@@ -243,3 +243,27 @@ def test_an_order_in_two_currencies_is_skipped_with_its_reason(billing, workspac
     assert [(s.order_no, s.code) for s in result.skipped] == [(o, "refused") for o in sorted(mixed)]
     assert "currenc" in result.skipped[0].reason
     assert result.control_ok and result.exit_code == 1
+
+
+def test_partial_packed_invoices_packed_boxes_and_reports_the_rest(billing, workspace):
+    config, export, sheet = billing
+    rows = listed_orders(sheet)
+    mixed = mixed_currency(export, config)
+    partial = [o for o, r in rows.items() if r["Status"] == "PARTIAL" and o not in mixed]
+    assert partial, "the sample must have partially packed orders"
+    mark(sheet, partial[:1])
+    order = next(o for o in load_export([export], config) if o.order_no == partial[0])
+    result = invoice_selection(
+        sheet, workspace / "out", config=config, options=InvoiceOptions(partial="packed")
+    )
+    (inv,) = result.invoices
+    assert sum(ln.boxes for ln in inv.lines) == order.packed_boxes
+    assert sum(r.boxes for r in inv.remaining) == order.boxes - order.packed_boxes
+    assert inv.subtotal + inv.remaining_amount == order.amount
+    report = (workspace / "out" / "report.txt").read_text()
+    assert "Left to invoice" in report and partial[0] in report.split("Left to invoice")[1]
+    assert result.control_ok  # what is not issued is left to invoice, not lost
+    skipped = invoice_selection(
+        sheet, workspace / "out2", config=config, options=InvoiceOptions(partial="skip")
+    )
+    assert skipped.issued == ()  # already invoiced now, whatever the mode
