@@ -17,11 +17,14 @@ payload stored with it, so its number and content never change.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import getpass
 import os
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -200,6 +203,8 @@ def invoice_selection(
         if problems := einvoice_problems(drafts, config):
             raise InputError(problems)
 
+        _start_renderer(config)  # a template, font or temp-space problem costs no number
+
         if options.dry_run:
             run_id = "dry-run"
             jobs = [(inv.with_number(f"DRAFT-{i:04d}"), outdir / f"DRAFT-{i:04d}-{safe_filename(inv.order_nos[0])}.pdf", False)
@@ -233,7 +238,13 @@ def invoice_selection(
             issued_totals=_issued_totals(i for i in issued if not i.recovered),
             invoices=tuple(this_run[i.number] for i in issued if i.number in this_run),
         )  # fmt: skip
-        result = replace(result, files=outputs.write_outputs(result, selection, config, options))
+        try:
+            files = outputs.write_outputs(result, selection, config, options)
+        except OSError as exc:
+            if registry and not options.dry_run:  # what is pending is claimable at once
+                registry.finish_run(run_id, outputs.summary_dict(result))
+            raise _outputs_failed(result, exc, len(failures)) from None
+        result = replace(result, files=files)
         if registry and not options.dry_run:
             registry.finish_run(run_id, outputs.summary_dict(result))
         return result
@@ -282,9 +293,39 @@ def parse_date_rule(rule: str) -> str:
 _worker_renderer: Renderer | None = None
 
 
-def _init_worker(config: Config) -> None:
+def _init_worker(config: Config, exit_with_parent: bool = False) -> None:
     global _worker_renderer
     _worker_renderer = Renderer(config)
+    if exit_with_parent:
+        threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _start_renderer(config: Config) -> None:
+    """Build this process's renderer now, before numbering; a failure is the user's to fix."""
+    try:
+        _init_worker(config)
+    except Exception as exc:
+        raise InputError(
+            Problem("renderer_failed", f"cannot prepare the invoice template: "
+                    f"{type(exc).__name__}: {exc}", str(config.template_dir or "templates"),
+                    level="file", hint="check the template folder and its fonts, and that the "
+                    "temporary folder has free space; no number was taken")
+        ) from None  # fmt: skip
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A render worker whose run was killed exits too, instead of waiting forever."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+# The disk or the folder takes nothing more: rendering the rest would fail the same way.
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+
+
+def _no_room(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in _NO_ROOM
 
 
 def _render_one(invoice: Invoice, path: Path) -> tuple[str, str]:
@@ -321,24 +362,39 @@ def _render_all(
         progress(0, len(jobs))
     processes = max(1, min(processes, len(jobs)))
     # A failed render leaves its invoice pending: the next run finishes it with the same number.
+    # A full disk stops the run: the invoices not rendered yet stay pending as well.
+    stopped = ""
     if processes == 1:
-        _init_worker(config)
+        if _worker_renderer is None or _worker_renderer.config is not config:
+            _init_worker(config)
         for invoice, path, recovered in jobs:
+            if stopped:
+                failures[invoice.number] = stopped
+                continue
             try:
                 file, sha = _render_one(invoice, path)
             except Exception as exc:
                 failures[invoice.number] = f"{type(exc).__name__}: {exc}"
+                stopped = f"not started: {exc}" if _no_room(exc) else ""
                 continue
             done(invoice, recovered, file, sha)
     else:
-        with ProcessPoolExecutor(processes, initializer=_init_worker, initargs=(config,)) as pool:
+        with ProcessPoolExecutor(processes, initializer=_init_worker,
+                                 initargs=(config, True)) as pool:  # fmt: skip
             futures = {pool.submit(_render_one, inv, path): (inv, rec) for inv, path, rec in jobs}
             for future in as_completed(futures):
                 invoice, recovered = futures[future]
                 try:
                     file, sha = future.result()
+                except CancelledError:
+                    failures[invoice.number] = stopped
+                    continue
                 except Exception as exc:
                     failures[invoice.number] = f"{type(exc).__name__}: {exc}"
+                    if _no_room(exc) and not stopped:
+                        stopped = f"not started: {exc}"
+                        for other in futures:
+                            other.cancel()
                     continue
                 done(invoice, recovered, file, sha)
     order = {inv.number: i for i, (inv, _, _) in enumerate(jobs)}
@@ -346,6 +402,24 @@ def _render_all(
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _outputs_failed(result: RunResult, exc: OSError, unfinished: int) -> InputError:
+    """The register, report or manifest could not be written: say what became of the invoices."""
+    done = [i.number for i in result.issued]
+    if result.dry_run:
+        state = f"{len(done)} drafts written"
+    else:
+        state = (f"{len(done)} invoices issued" + (f" ({done[0]} .. {done[-1]})" if done else "")
+                 + " are complete and valid; "
+                 + (f"{unfinished} unfinished stay pending and the next run finishes them "
+                    "with the same numbers" if unfinished else "none is left unfinished"))  # fmt: skip
+    return InputError(
+        Problem("output_write_failed",
+                f"cannot write the run's register and report: {exc.strerror or exc}; {state}",
+                str(exc.filename or result.outdir), level="file",
+                hint="free some space (or fix the folder), then run the same command again")
+    )  # fmt: skip
 
 
 def _check_config(config: Config) -> None:
