@@ -33,6 +33,7 @@ from massinvoice.selection_cells import (
 )
 from massinvoice.selection_lines import NEW_SELECTION, Collector, LineEdit, LinesReader
 from massinvoice.selection_state import STATE_SHEET, StateError, read_state
+from massinvoice.sources.extent import ExtentError, check_extent
 from massinvoice.text import fold
 
 _SELECTION_KEYS = header_keys(SELECTION_COLUMNS)
@@ -175,6 +176,10 @@ class _Reader(Collector):
                     raise self.fail(
                         "too_large", f"the workbook expands to over {limits.max_uncompressed_mb} MB"
                     )
+                try:
+                    check_extent(path, limits)
+                except ExtentError as exc:
+                    raise InputError(exc.problem) from None
             with path.open("rb") as fh:
                 sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
             return sha256, CalamineWorkbook.from_path(str(path))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from massinvoice.config import Limits
 from massinvoice.errors import FILE, Problem
+from massinvoice.sources.extent import ExtentError, check_extent
 
 MIB = 1024 * 1024
 SPREADSHEETS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -187,3 +188,7 @@ def _check_zip(path: Path, limits: Limits) -> None:
                 name,
                 "do not open this file; export the orders again from the ERP",
             )
+    try:
+        check_extent(path, limits)  # calamine would allocate the sheet's whole rectangle
+    except ExtentError as exc:
+        raise ReadError([exc.problem]) from None

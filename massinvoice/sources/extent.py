@@ -1,0 +1,243 @@
+"""How much memory a workbook's sheets will take once loaded, found before loading them.
+
+calamine loads a sheet as a dense rectangle from its first to its last cell with a value, so
+two cells (A1 and XFD1048576) in a 2 KB file make it allocate 17 billion cells and abort the
+whole process: no exception to catch. ODS cells and rows carry repeat counts with the same
+effect. This module reads the sheet XML (streamed, never kept whole) and refuses a sheet whose
+rectangle is over the configured rows or columns, or far larger than its cells with values
+justify, before any engine sees the file.
+
+Files written by Excel, LibreOffice and the usual libraries (every cell with its ``r`` reference
+first, rows numbered) take a fast path of byte counts and regular-expression searches; anything
+else is measured cell by cell, the way calamine places cells.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from massinvoice.config import Limits
+from massinvoice.errors import FILE, Problem
+
+CHUNK = 8 << 20
+DENSE_FLOOR = 8_000_000  # cells any sheet may span, however empty
+SPARSE_FACTOR = 4  # beyond the floor, a sheet may span this many cells per cell with a value
+
+_ROW_R = re.compile(rb'<row r="([0-9]+)"')
+_ODD_CELL = re.compile(rb'<c(?! r=")[\s>/]')
+_COLUMN = re.compile(rb'<c r="([A-Z]{2,})[0-9]')
+_XLSX_TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s>/])([^>]*?)(/?)>")
+_R_ATTR = re.compile(rb'\sr="([A-Z]{0,3})([0-9]+)"')
+_ODS_BIG_REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="[0-9]{4,}"')
+_ODS_TAG = re.compile(
+    rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s>/])([^>]*?)(/?)>|</table:table-row>"
+)
+_ODS_REPEATS = re.compile(rb'number-(rows|columns)-repeated="([0-9]+)"')
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError,
+               NotImplementedError)  # fmt: skip
+
+
+class ExtentError(Exception):
+    """A sheet too large or too sparse to load, or an archive that cannot be measured."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+class _Measure(Exception):
+    """The fast path cannot decide: measure the part cell by cell."""
+
+
+def check_extent(path: Path, limits: Limits) -> None:
+    """Raise :class:`ExtentError` if a sheet of this zip-based workbook must not be loaded."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                name = info.filename
+                if name == "content.xml":
+                    _check_ods(zf, info, path.name, limits)
+                elif name.endswith(".xml") and name != "[Content_Types].xml":
+                    try:
+                        _check_xlsx_part(zf, info, path.name, limits)
+                    except _Measure:
+                        _measure_xlsx_part(zf, info, path.name, limits)
+    except _UNREADABLE as exc:
+        raise ExtentError(
+            Problem("corrupt", f"the workbook is damaged or not what it claims ({exc})",
+                    path.name, level=FILE, hint="open it in Excel or LibreOffice and save it "
+                    "as .xlsx, or export it again")
+        ) from None  # fmt: skip
+
+
+def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The part's bytes in pieces that each end just before a ``<`` (no tag is cut in two)."""
+    tail = b""
+    with zf.open(info) as f:
+        while block := f.read(CHUNK):
+            data = tail + block
+            cut = data.rfind(b"<")
+            if cut <= 0:
+                tail = data
+                continue
+            yield data[:cut]
+            tail = data[cut:]
+    if tail:
+        yield tail
+
+
+def _refuse(file: str, part: str, rows: int, cols: int, valued: int | None, limits: Limits) -> None:
+    """Raise if the rectangle is over the rows or columns allowed, or (once the cells with a
+    value are counted) far larger than they justify."""
+    if rows > limits.max_rows:
+        raise ExtentError(Problem(
+            "too_large", f"{rows} rows, over the limit of {limits.max_rows}", file, level=FILE,
+            hint="export fewer rows, or raise [limits] max_rows in the config"))  # fmt: skip
+    if cols > limits.max_columns:
+        raise ExtentError(Problem(
+            "too_large", f"{cols} columns, over the limit of {limits.max_columns}", file,
+            level=FILE, hint="export fewer columns, or raise [limits] max_columns in the config",
+        ))  # fmt: skip
+    if valued is not None and rows * cols > max(DENSE_FLOOR, SPARSE_FACTOR * valued):
+        raise ExtentError(Problem(
+            "too_large",
+            f"part {part!r} spans {rows} rows x {cols} columns ({rows * cols:,} cells) for "
+            f"{valued:,} cells with a value: loading it would exhaust memory",
+            file, level=FILE, hint="delete stray cells far from the data (Ctrl+End shows the "
+            "last one) and save again, or export the orders again",
+        ))  # fmt: skip
+
+
+def _column_index(letters: bytes) -> int:
+    """b'A' -> 1, b'XFD' -> 16384."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+@lru_cache(maxsize=64)
+def _past_row(max_row: int) -> re.Pattern[bytes]:
+    """A cell numbered past ``max_row``: more digits, or as many and a greater number."""
+    digits = str(max_row)
+    greater = [f"[0-9]{{{len(digits) + 1},}}"] + [
+        f"{digits[:i]}[{int(d) + 1}-9][0-9]{{{len(digits) - i - 1}}}"
+        for i, d in enumerate(digits)
+        if d != "9"
+    ]
+    return re.compile(f'<c r="[A-Z]{{1,3}}(?:{"|".join(greater)})"'.encode())
+
+
+def _check_xlsx_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limits: Limits) -> None:
+    """The fast path: rows numbered, every cell's tag starting ``<c r="``, no prefixed tags.
+
+    It never refuses: a part that may be too large, a cell numbered past every row, anything
+    irregular goes to :func:`_measure_xlsx_part`, which decides. Columns A-Z are not told apart
+    (26 are assumed); cells with a value are counted, in a second reading, only for a sheet
+    spanning more than ``DENSE_FLOOR`` cells.
+    """
+    max_row = wide = 0
+    for data in _chunks(zf, info):
+        numbers = _ROW_R.findall(data)
+        if numbers:
+            max_row = max(max_row, *map(int, numbers))
+        rows = data.count(b"<row")
+        if rows != len(numbers) and rows - data.count(b"<rowBreaks") != len(numbers):
+            raise _Measure  # a row without a number (or not first): cells follow the row before
+        if _ODD_CELL.search(data) or b":c" in data:
+            raise _Measure  # a cell without its number first, or a prefixed tag
+        if _past_row(max_row).search(data):
+            raise _Measure  # a cell numbered past every row
+        if columns := set(_COLUMN.findall(data)):
+            wide = max(wide, *map(_column_index, columns))
+    cols = wide or 26
+    if max_row > limits.max_rows or cols > limits.max_columns:
+        raise _Measure  # rows may be numbered without a value in them: count what calamine keeps
+    if max_row * cols <= DENSE_FLOOR:
+        return
+    valued = sum(data.count(b"</c>") for data in _chunks(zf, info))
+    if max_row * cols > SPARSE_FACTOR * valued:
+        raise _Measure
+
+
+def _measure_xlsx_part(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limits: Limits
+) -> None:
+    """Place every cell as calamine does (numbered, or one after the one before)."""
+    row = col = max_row = max_col = valued = 0
+    for data in _chunks(zf, info):
+        for m in _XLSX_TAG.finditer(data):
+            tag, attrs, empty = m.groups()
+            ref = _R_ATTR.search(attrs)
+            if tag == b"row":
+                row, col = (int(ref.group(2)) if ref else row + 1), 0
+                continue
+            if ref:
+                col = _column_index(ref.group(1)) if ref.group(1) else col + 1
+                row = int(ref.group(2))
+            else:
+                col += 1
+            if not empty:
+                valued += 1
+                max_row, max_col = max(max_row, row), max(max_col, col)
+        _refuse(file, info.filename, max_row, max_col, None, limits)  # stop as soon as over
+    _refuse(file, info.filename, max_row, max_col, valued, limits)
+
+
+def _check_ods(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limits: Limits) -> None:
+    """ODS repeats rows and cells by count; a large count is harmless only on empty cells."""
+    if not any(_ODS_BIG_REPEAT.search(data) for data in _chunks(zf, info)):
+        return  # no large repeat: no table is larger than its XML
+    table = _OdsTable()
+    for data in _chunks(zf, info):
+        for m in _ODS_TAG.finditer(data):
+            tag, attrs, empty = m.groups()
+            if tag == b"table":
+                table.verdict(file, limits)
+                table = _OdsTable()
+            elif tag is None or (tag == b"table-row" and empty):  # the end of a row
+                if tag is not None:
+                    table.start_row(attrs)
+                table.end_row()
+                _refuse(file, "content.xml", table.max_row, table.max_col, None, limits)
+            elif tag == b"table-row":
+                table.start_row(attrs)
+            else:
+                table.cell(attrs, bool(empty))
+    table.verdict(file, limits)
+
+
+class _OdsTable:
+    """Rows and columns of one ODS table up to its last cell with a value, repeats counted."""
+
+    def __init__(self) -> None:
+        self.rows = self.max_row = self.max_col = self.valued = 0
+        self.repeat = 1
+        self.width = self.last = 0
+
+    def start_row(self, attrs: bytes) -> None:
+        self.repeat = int(dict(_ODS_REPEATS.findall(attrs)).get(b"rows", 1))
+        self.width = self.last = 0
+
+    def cell(self, attrs: bytes, empty: bool) -> None:
+        columns = int(dict(_ODS_REPEATS.findall(attrs)).get(b"columns", 1))
+        self.width += columns
+        if not empty or b"value-type" in attrs:
+            self.last = self.width
+            self.valued += columns * self.repeat
+
+    def end_row(self) -> None:
+        if self.last:
+            self.max_row = self.rows + self.repeat
+            self.max_col = max(self.max_col, self.last)
+        self.rows += self.repeat
+        self.repeat = 1
+
+    def verdict(self, file: str, limits: Limits) -> None:
+        """Raise if this table must not be loaded."""
+        _refuse(file, "content.xml", self.max_row, self.max_col, self.valued, limits)
