@@ -234,16 +234,16 @@ def wait_group_gone(pgid: int, timeout: float = 10) -> list[int]:
 
 @dataclass(frozen=True)
 class KillPoint:
-    """Where to kill a run: after a share of its expected time, or when more PDFs exist."""
+    """Where to kill a run: some time after its start, or when more PDFs exist."""
 
-    kind: str  # "time": ``value`` is a share of the run's expected duration; "pdfs": a count
+    kind: str  # "time": ``value`` scales Pace.window; "pdfs": how many more PDFs
     value: float
     jobs: int
     group: bool  # kill the render workers too (a power cut), not just the main process
 
     def __str__(self) -> str:
-        what = f"{self.value:.0%} of its time" if self.kind == "time" else f"+{self.value:g} PDFs"
-        return f"{what:>14} jobs={self.jobs} {'group' if self.group else 'main'}"
+        what = f"{self.value:.2f} x window" if self.kind == "time" else f"+{self.value:g} PDFs"
+        return f"{what:>13} jobs={self.jobs} {'group' if self.group else 'main'}"
 
 
 def kill_plan(count: int, seed: int) -> list[KillPoint]:
@@ -253,7 +253,7 @@ def kill_plan(count: int, seed: int) -> list[KillPoint]:
     for i in range(count):
         jobs, group = rng.choice((1, 2)), rng.random() < 0.3
         if i % 2 == 0:
-            plan.append(KillPoint("time", round(rng.uniform(0.02, 0.6), 2), jobs, group))
+            plan.append(KillPoint("time", round(rng.uniform(0.2, 1.2), 2), jobs, group))
         else:
             plan.append(KillPoint("pdfs", rng.randint(1, 3), jobs, group))
     return plan
@@ -266,8 +266,11 @@ class Pace:
     startup: float
     per_invoice: float
 
-    def expected(self, invoices: int) -> float:
-        return self.startup + invoices * self.per_invoice
+    @property
+    def window(self) -> float:
+        """Start-up and three invoices: time kills land in reading, numbering, recovering
+        what a killed run left pending, and rendering."""
+        return self.startup + 3 * self.per_invoice
 
 
 def measure_pace(b: Billing, folder: Path) -> Pace:
@@ -291,7 +294,7 @@ def run_until_killed(b: Billing, out: Path, point: KillPoint, pace: Pace) -> boo
     before = pdf_count(out)
     proc = start_invoice(b, out, point.jobs)
     if point.kind == "time":
-        delay = point.value * pace.expected(len(b.marked) - before)
+        delay = point.value * pace.window
         started = time.monotonic()
         ready = lambda: time.monotonic() - started >= delay  # noqa: E731
     else:
