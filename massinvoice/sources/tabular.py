@@ -132,6 +132,21 @@ def _parse_csv(text: str, delimiter: str, limit: int | None = None) -> list[list
     return rows
 
 
+def _count_csv(text: str, delimiter: str) -> int:
+    """How many records a csv text holds, none of them kept (nor a copy of the text)."""
+    return sum(1 for _ in csv.reader(_lines(text), delimiter=delimiter))
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a text with their ends, one at a time."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        end = size if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
 def sniff_delimiter(text: str, aliases: AliasTable, required: Sequence[str]) -> str:
     """The delimiter whose split of the first lines gives the best header (then widest rows)."""
     sample = text[:SNIFF_CHARS]
@@ -160,13 +175,16 @@ def text_sheet(path: Path, limits: Limits, aliases: AliasTable, required: Sequen
     delimiter = sniff_delimiter(text, aliases, required)
     csv.field_size_limit(1 * MIB)
     try:
-        rows = _parse_csv(text, delimiter)
+        # Perhaps too many rows: count them without keeping them (a million kept rows of
+        # strings take gigabytes before the limit is even checked).
+        count = _count_csv(text, delimiter) if text.count("\n") >= limits.max_rows else 0
+        rows = _parse_csv(text, delimiter) if count <= limits.max_rows else []
     except csv.Error as exc:
         raise fail("corrupt", f"the csv cannot be read: {exc}", name, RESAVE_HINT) from None
-    if len(rows) > limits.max_rows:
+    if max(count, len(rows)) > limits.max_rows:
         raise fail(
             "too_large",
-            f"{len(rows)} rows, over the limit of {limits.max_rows}",
+            f"{max(count, len(rows))} rows, over the limit of {limits.max_rows}",
             name,
             "export fewer rows, or raise [limits] max_rows in the config",
         )
