@@ -54,10 +54,22 @@ def show(value: object) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
+# No price, amount or quantity reaches a trillion: the bound keeps every product and sum of
+# them within Decimal's 28 digits (beyond, rounding to cents raises InvalidOperation).
+MAX_MAGNITUDE = 10**12
+
+
+def _too_large(value: object) -> CellError:
+    return CellError("not_a_number", f"{show(value)} is too large for a price, amount or quantity",
+                     "check the cell: no price, amount or quantity reaches 1,000,000,000,000")  # fmt: skip
+
+
 def float_to_decimal(value: float) -> Decimal:
     """The decimal a person typed: via repr, so 0.35 stays 0.35 (never ``Decimal(float)``)."""
     if math.isinf(value) or math.isnan(value):
         raise CellError("not_a_number", f"{value} is not a number")
+    if abs(value) >= MAX_MAGNITUDE:
+        raise _too_large(value)
     d = Decimal(repr(value))
     return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
 
@@ -112,6 +124,8 @@ def number_text(text: str, decimal_comma: bool | None = None) -> Decimal:
         value = Decimal(f"{digits}.{frac or '0'}")
     except InvalidOperation:  # pragma: no cover - the pattern let only digits through
         raise _bad_number(text) from None
+    if value >= MAX_MAGNITUDE:
+        raise _too_large(text)
     if negative:
         value = -value
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
@@ -120,6 +134,8 @@ def number_text(text: str, decimal_comma: bool | None = None) -> Decimal:
 def parse_decimal(value: object, decimal_comma: bool | None = None) -> Decimal | None:
     """A money or price cell as ``Decimal`` (``None`` when empty)."""
     if type(value) is int:
+        if abs(value) >= MAX_MAGNITUDE:
+            raise _too_large(value)
         return Decimal(value)
     if type(value) is float:
         return None if value != value else float_to_decimal(value)
@@ -132,7 +148,7 @@ def parse_decimal(value: object, decimal_comma: bool | None = None) -> Decimal |
     if isinstance(value, bool):
         raise CellError("not_a_number", f"{value} is not a number")
     if isinstance(value, numbers.Integral):
-        return Decimal(int(value))
+        return parse_decimal(int(value))
     if isinstance(value, numbers.Real):
         return float_to_decimal(float(value))
     raise CellError("not_a_number", f"{show(value)} is not a number")
@@ -141,10 +157,14 @@ def parse_decimal(value: object, decimal_comma: bool | None = None) -> Decimal |
 def parse_int(value: object) -> int | None:
     """A quantity cell as ``int`` (``None`` when empty); ``2.5`` boxes is an error."""
     if type(value) is int:
+        if abs(value) >= MAX_MAGNITUDE:
+            raise _too_large(value)
         return value
     if type(value) is float:
         if value != value:
             return None
+        if abs(value) >= MAX_MAGNITUDE:
+            raise _too_large(value)
         if value.is_integer():
             return int(value)
         raise CellError("not_an_integer", f"{value!r} is not a whole number")
