@@ -16,6 +16,7 @@ from typing import Any
 
 from massinvoice.labels import INVOICED_MARK, SELECT_MARKS, STATUS_LABELS
 from massinvoice.model import Status
+from massinvoice.sources.parse import MAX_MAGNITUDE
 from massinvoice.text import fold
 
 HEADER_SCAN = 40  # header rows are searched in the first rows of a sheet
@@ -66,8 +67,16 @@ def cell_number(value: object) -> Decimal | None:
     """A cell as a Decimal, None when empty; raises NotANumber.
 
     Floats go through their shortest repr (0.35, not 0.34999...); text is accepted when it is
-    plainly a number, with a decimal point or a decimal comma ('0.35', '0,35').
+    plainly a number, with a decimal point or a decimal comma ('0.35', '0,35'). A trillion or
+    more is no price or quantity (and would overflow the cents arithmetic): NotANumber.
     """
+    number = _cell_decimal(value)
+    if number is not None and abs(number) >= MAX_MAGNITUDE:
+        raise NotANumber
+    return number
+
+
+def _cell_decimal(value: object) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
