@@ -167,7 +167,21 @@ class _Pass:
     def stamp(self, name: str) -> str:
         """'orders.xlsx' -> 'orders-20261126-140512.xlsx'."""
         p = Path(name)
-        return f"{p.stem}-{self.now:%Y%m%d-%H%M%S}{p.suffix}"
+        return fit_name(p.stem, f"-{self.now:%Y%m%d-%H%M%S}{p.suffix}")
+
+
+# A file name's room (255 bytes on every usual file system), less what may be added to it:
+# the error note's suffix and the -2, -3 ... of a name already taken.
+NAME_BYTES = 255 - len(".error.txt") - 6
+
+
+def fit_name(stem: str, tail: str) -> str:
+    """``stem + tail``, the stem shortened (by whole characters) so that the name fits."""
+    room = NAME_BYTES - len(tail.encode())
+    encoded = stem.encode()
+    if len(encoded) > room:
+        stem = encoded[:room].decode("utf-8", "ignore")
+    return stem + tail
 
 
 def run_folder(
@@ -335,7 +349,7 @@ def _plan(ctx: _Pass, path: Path, sha: str, kind: str) -> dict[str, Any]:
     archived = _free(ctx.folder / "archive", ctx.stamp(path.name))
     if kind == "export":
         output = _free(
-            ctx.folder / "selections", f"{path.stem}-selection-{ctx.now:%Y%m%d-%H%M}.xlsx"
+            ctx.folder / "selections", fit_name(path.stem, f"-selection-{ctx.now:%Y%m%d-%H%M}.xlsx")
         )
     else:
         output = _invoice_folder(ctx)

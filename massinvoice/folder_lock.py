@@ -281,8 +281,16 @@ def open_in_office(path: Path) -> bool:
     """True while Excel or LibreOffice has the file open (their lock file sits beside it)."""
     name = path.name
     return any(
-        (path.parent / lock).exists() for lock in (f"~${name}", f"~${name[2:]}", f".~lock.{name}#")
+        _exists(path.parent / lock) for lock in (f"~${name}", f"~${name[2:]}", f".~lock.{name}#")
     )
+
+
+def _exists(path: Path) -> bool:
+    # A lock file whose name would be too long for the file system cannot exist.
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 # --- inputs that survive a crash ---------------------------------------------------------------

@@ -17,8 +17,10 @@ def new_temp_beside(path: Path) -> Path:
     Not ``mkstemp``: its mode 0600 would make outputs unreadable to the other people of a
     shared folder. The mode here is the usual 0666 less the umask, as for any new file.
     """
+    # The name in it is cut short: a 255-byte name must still get a temporary file beside it.
+    short = path.name.encode()[:200].decode("utf-8", "ignore")
     while True:
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        tmp = path.parent / f".{short}.{secrets.token_hex(6)}.tmp"
         try:
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
