@@ -439,3 +439,47 @@ def run_measured(
     rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
     return Measured(proc.returncode, out_path.read_text(errors="replace"),
                     err_path.read_text(errors="replace"), seconds, rss)  # fmt: skip
+
+
+# --- reading hostile files in a child ------------------------------------------------------------
+
+
+def probe(folder: Path, paths: Sequence[Path]) -> None:
+    """Read each file as the export reader and as ``massinvoice select`` do; one JSON line each.
+
+    Run in a child (``python -m tests.fault_tools probe FOLDER FILE...``) capped by
+    :func:`limit_memory`: a file that escaped the checks kills the child, not the test run, and
+    the line it stops at names the file. ``folder`` holds an empty config and the outputs.
+    """
+    from click.testing import CliRunner
+
+    from massinvoice.cli import main
+    from massinvoice.errors import InputError
+    from massinvoice.sources import load_export
+
+    config = folder / "massinvoice.toml"
+    config.write_text("", encoding="utf-8")
+    for path in paths:
+        started = time.monotonic()
+        try:
+            orders = load_export([path], load_config(config))
+            record: dict = {"orders": len(orders)}
+        except InputError as exc:
+            record = {"codes": sorted(exc.codes), "report": exc.report()}
+        out = folder / f"{path.stem}.selection.xlsx"
+        result = CliRunner().invoke(
+            main, ["select", str(path), "-o", str(out), "--no-registry", "--config", str(config)]
+        )
+        record |= {
+            "file": path.name,
+            "exit": result.exit_code,
+            "output": result.output + (result.stderr if result.stderr_bytes is not None else ""),
+            "exception": repr(result.exception) if result.exit_code not in (0, 2) else "",
+            "seconds": round(time.monotonic() - started, 3),
+            "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        }
+        print(json.dumps(record), flush=True)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["probe"]:
+    probe(Path(sys.argv[2]), [Path(p) for p in sys.argv[3:]])
