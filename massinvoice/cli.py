@@ -202,9 +202,8 @@ def select(exports, output, date_from, date_to, date_field, rep, client, cargo_a
     "-j",
     "--jobs",
     type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Render with N processes.",
+    default=None,
+    help="Render with N processes (default: one per CPU, at most 8).",
 )
 @config_option
 @registry_option
@@ -222,12 +221,17 @@ def invoice(selection, output, dry_run, strict, date_rule, group_by, partial, me
       massinvoice invoice selection.xlsx -o preview --dry-run
       massinvoice invoice selection.xlsx -o out --group-by customer --merged --jobs 2 --strict
     """
-    from massinvoice.invoicing import InvoiceOptions, invoice_selection, parse_date_rule
+    from massinvoice.invoicing import (
+        InvoiceOptions,
+        default_jobs,
+        invoice_selection,
+        parse_date_rule,
+    )
 
     config = _config(config_path)
     options = InvoiceOptions(
         dry_run=dry_run, strict=strict, date=parse_date_rule(date_rule) if date_rule else "",
-        group_by=group_by, partial=partial or "", merged=merged, jobs=jobs,
+        group_by=group_by, partial=partial or "", merged=merged, jobs=jobs or default_jobs(),
         registry_url=registry_url,
     )  # fmt: skip
     with click.progressbar(length=1, label="Invoices", file=sys.stderr, show_pos=True) as bar:

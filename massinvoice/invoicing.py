@@ -290,6 +290,22 @@ def parse_date_rule(rule: str) -> str:
 
 # --- rendering -----------------------------------------------------------------------------
 
+MAX_DEFAULT_JOBS = 8  # each render process holds its own fonts and layout (about 150 MB)
+
+
+def default_jobs() -> int:
+    """Render processes when none are asked for: one per CPU this process may use, at most 8.
+
+    Rendering is CPU-bound and the processes share nothing, so one per CPU is the fastest; a
+    run of one invoice renders in this process whatever the number.
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))  # what a container or taskset allows, not the host
+    except AttributeError:  # macOS, Windows
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_DEFAULT_JOBS))
+
+
 _worker_renderer: Renderer | None = None
 
 
