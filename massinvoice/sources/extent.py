@@ -14,12 +14,16 @@ else is measured cell by cell, the way calamine places cells.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 import zlib
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
 
 from massinvoice.config import Limits
 from massinvoice.errors import FILE, Problem
@@ -53,11 +57,12 @@ def check_extent(path: Path, limits: Limits) -> None:
     """Raise :class:`ExtentError` if a sheet of this zip-based workbook must not be loaded."""
     try:
         with zipfile.ZipFile(path) as zf:
+            sheets = _sheet_parts(zf)
             for info in zf.infolist():
                 name = info.filename
                 if name == "content.xml":
                     _check_ods(zf, info, path.name, limits)
-                elif name.endswith(".xml") and name != "[Content_Types].xml":
+                elif (name in sheets) if sheets else _maybe_sheet(name):
                     try:
                         _check_xlsx_part(zf, info, path.name, limits)
                     except _Measure:
@@ -68,6 +73,30 @@ def check_extent(path: Path, limits: Limits) -> None:
                     path.name, level=FILE, hint="open it in Excel or LibreOffice and save it "
                     "as .xlsx, or export it again")
         ) from None  # fmt: skip
+
+
+_NOT_SHEETS = ("/sharedStrings", "/styles", "/theme", "/calcChain", "/externalLink")
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> set[str]:
+    """The parts the workbook names as its sheets (what calamine reads), or an empty set when
+    that cannot be told: then every XML part is measured."""
+    try:
+        rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, SafeET.ParseError, DefusedXmlException):
+        return set()
+    parts = set()
+    for rel in rels:
+        target, kind = rel.get("Target", ""), rel.get("Type", "")
+        if target and not kind.endswith(_NOT_SHEETS):
+            parts.add(
+                posixpath.normpath(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
+            )
+    return parts if parts <= set(zf.namelist()) else set()  # a name we cannot place: all
+
+
+def _maybe_sheet(name: str) -> bool:
+    return name.endswith(".xml") and name != "[Content_Types].xml"
 
 
 def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
