@@ -1,194 +1,225 @@
-"""Invoice rendering benchmark: our Renderer against the naive WeasyPrint loop, same template.
+"""Invoice benchmark: ``massinvoice invoice`` end to end against the naive WeasyPrint loop.
 
-Usage: ``python benchmarks/bench_invoice.py [N] [--jobs J]`` (N one-page invoices of 15 lines,
-default 300; J worker processes for the parallel run, default the number of CPUs).
+Usage: ``python benchmarks/bench_invoice.py [N] [--jobs J ...] [--repeat R] [--naive K]``
+(N one-page invoices of 15 lines, default 300; J render processes, default one per CPU and
+repeatable, e.g. ``--jobs 1 --jobs 2``; best of R runs, default 3; the naive loop on K of the
+same invoices, default all of them up to 150).
 
-It times, on the same invoices:
+It prepares its own data (``samples/generate.py`` orders reshaped to 15 lines, a selection
+workbook with all N orders marked), then times, in one run:
 
+* ours: ``python -m massinvoice invoice SHEET -o OUT --jobs J`` as a fresh process each time,
+  with a fresh registry: wall time includes the interpreter's start and every import, the
+  numbering, the register, report and manifest. With ``einvoice = "off"`` and, once, with
+  ``einvoice = "all"`` (Factur-X XML in every PDF);
 * naive: per invoice a fresh ``CSS`` and ``FontConfiguration`` and
-  ``HTML(string=html).write_pdf()``, in one process (what the WeasyPrint tutorial shows);
-* ours: one :class:`~massinvoice.render.Renderer` reused for every invoice, in one process,
-  with the time split into layout (``HTML.render()``) and PDF writing (``write_pdf()``);
-* ours in J processes, each building its own Renderer, as the invoice run does.
+  ``HTML(string=html).write_pdf()``, in this one process, on the same invoices (read back from
+  the registry of our run) and the same template. Its process start and imports are not
+  counted, which favours it;
+* where the time goes: one more run with timestamps between the phases of the command, and the
+  rendering in this process split into template, layout, PDF writing, font subsetting (the time
+  inside WeasyPrint's ``Font.subset``) and the rest.
 
-and prints seconds per invoice, the ratios, and the projection for 1,000 invoices (the goal:
-at most 90 s on 2 cores, and at least 2.5x the naive loop).
+It prints seconds per invoice for both, the ratio (goal: at least 2.5x) and the time of the
+1,000-invoice batch, measured when N is 1,000 and projected otherwise (goal: at most 90 s on
+2 cores, aiming for 60 s). The load average is printed with each measurement: on a shared
+machine, other work slows wall times; the CPU times are steadier.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
+import subprocess
 import sys
+import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
-from decimal import Decimal
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from weasyprint import CSS, HTML
+from weasyprint.pdf import fonts as pdf_fonts
+from weasyprint.text import ffi as weasy_ffi
 from weasyprint.text.fonts import FontConfiguration
+from workload import Workload, best_run, invoice_run, issued_invoices, load_text, prepare
 
-from massinvoice.config import Config, Seller
-from massinvoice.documents import Invoice, compose_invoice
-from massinvoice.model import Customer, Line, Order
-from massinvoice.render import PAPER, Renderer, collector_paused
+from massinvoice.config import load_config
+from massinvoice.documents import Invoice
+from massinvoice.render import PAPER, Renderer, collector_paused, with_frame_room
 
-PRODUCTS = [
-    ("Roses", "Freedom", "stem", "0.35"), ("Roses", "Explorer", "stem", "0.42"),
-    ("Roses", "Mondial", "stem", "0.38"), ("Roses", "Vendela", "stem", "0.30"),
-    ("Roses", "Pink Floyd", "stem", "0.45"), ("Roses", "Playa Blanca", "stem", "0.275"),
-    ("Spray Roses", "Lydia", "stem", "0.55"), ("Carnations", "Moonlight", "bunch", "3.75"),
-    ("Gypsophila", "Xlence", "bunch", "4.20"), ("Roses", "Hearts", "stem", "0.33"),
-]  # fmt: skip
-BOX_TYPES = ("HB", "QB", "FB", "EB")
-
-CONFIG = Config(
-    seller=Seller(
-        name="FLORES DEL COTOPAXI S.A.",
-        tax_id="1791234567001",
-        address=("Km 12 Panamericana Norte", "Lasso, Cotopaxi 050150"),
-        country="Ecuador",
-        phone="+593 3 271 9000",
-        email="ventas@floresdelcotopaxi.example",
-        bank=("Banco del Pichincha · Account 2100123456 (USD)", "SWIFT PICHECEQXXX"),
-    ),
-    payment_terms="Net 30",
-)
-
-
-def synthetic_invoices(n: int, lines: int = 15) -> list[Invoice]:
-    """``n`` invoices of ``lines`` lines each, varied but reproducible."""
-    invoices = []
-    for k in range(n):
-        order_no = f"{20000 + k}"
-        order_lines = []
-        for i in range(lines):
-            species, variety, unit, price = PRODUCTS[(k + i) % len(PRODUCTS)]
-            boxes = 1 + (k + i) % 6
-            bunches = boxes * 10
-            order_lines.append(
-                Line(order_no, i + 1, species, variety, str(40 + 10 * (i % 5)),
-                     BOX_TYPES[(k + i) % 4], boxes, boxes, None, bunches, 25, bunches * 25,
-                     unit, Decimal(price), currency="USD")
-            )  # fmt: skip
-        order = Order(
-            order_no, f"CUSTOMER {k % 40:02d} WHOLESALE INC", tuple(order_lines),
-            customer_po=f"PO-{k:05d}", flight_date=dt.date(2026, 11, 21),
-            ship_customer=f"MARK {k % 40:02d}", sales_rep="Andrea Salazar",
-            cargo_agency="Ecuador Cargo Express", market="United States", incoterm="FCA UIO",
-            awb="729-1234 5675", hawb=f"ECX-{k:06d}", dae="055-2026-40-00981234", currency="USD",
-        )  # fmt: skip
-        customer = Customer(
-            order.bill_customer, tax_id="65-4821937", address=("8450 NW 70th St",),
-            city="Miami, FL 33166", country="United States", payment_terms="Net 21",
-        )  # fmt: skip
-        invoices.append(
-            compose_invoice([order], config=CONFIG, number=f"001-001-{k + 1:09d}",
-                            date=dt.date(2026, 11, 20), customer=customer)
-        )  # fmt: skip
-    return invoices
+# Runs the command with a timestamp at each phase boundary, printed on stderr at the end.
+TIMELINE = r"""
+import atexit, runpy, sys, time
+t0 = time.perf_counter(); marks = []
+import massinvoice.invoicing as inv
+marks.append(("start-up and imports", time.perf_counter()))
+render_all = inv._render_all
+def timed(*a, **k):
+    marks.append(("read sheet, check, number", time.perf_counter()))
+    try:
+        return render_all(*a, **k)
+    finally:
+        marks.append(("render, rename, mark issued", time.perf_counter()))
+inv._render_all = timed
+def report():
+    marks.append(("register, report, manifest", time.perf_counter()))
+    last = t0
+    for name, t in marks:
+        print(f"PHASE {name}\t{t - last:.3f}", file=sys.stderr)
+        last = t
+atexit.register(report)
+sys.argv = ["massinvoice", *sys.argv[1:]]
+runpy.run_module("massinvoice", run_name="__main__")
+"""
 
 
-def naive(invoices: list[Invoice], renderer: Renderer) -> tuple[float, float]:
+def naive(invoices: list[Invoice], renderer: Renderer, paper: str) -> tuple[float, float]:
     """The loop everyone writes first: everything built afresh for each invoice.
 
-    Returns wall and CPU seconds."""
+    Returns wall and CPU seconds per invoice."""
     css_text = (Path(renderer.base_url.removeprefix("file://")) / "invoice.css").read_text()
-    css_text = f"@page {{ size: {PAPER[CONFIG.paper]}; }}\n" + css_text
-    wall, cpu = time.perf_counter(), time.process_time()
-    for inv in invoices:
+    css_text = f"@page {{ size: {PAPER.get(paper, 'A4')}; }}\n" + css_text
+
+    def one(inv: Invoice) -> None:
         fonts = FontConfiguration()
         css = CSS(string=css_text, base_url=renderer.base_url, font_config=fonts)
         HTML(string=renderer.html(inv), base_url=renderer.base_url).write_pdf(
             stylesheets=[css], font_config=fonts
         )
-    return time.perf_counter() - wall, time.process_time() - cpu
 
-
-def ours(invoices: list[Invoice], renderer: Renderer) -> dict[str, float]:
-    """One Renderer for all: wall and CPU seconds, split into template, layout and writing."""
-    spent = {"template": 0.0, "layout": 0.0, "write": 0.0, "pages": 0}
     wall, cpu = time.perf_counter(), time.process_time()
     for inv in invoices:
+        # the same room on the frame stack as ours: without it, the baseline would be 5-25 %
+        # slower or not depending on how deep this loop happens to be (see render.py)
+        with_frame_room(one, inv)
+    n = len(invoices)
+    return (time.perf_counter() - wall) / n, (time.process_time() - cpu) / n
+
+
+def stages(invoices: list[Invoice], renderer: Renderer) -> dict[str, float]:
+    """Our renderer in this process, CPU seconds per invoice by stage."""
+    spent = dict.fromkeys(("template", "layout", "write", "subset", "total"), 0.0)
+    subset = pdf_fonts.Font.subset
+
+    def timed_subset(font, *args, **kwargs):
+        start = time.process_time()
+        try:
+            return subset(font, *args, **kwargs)
+        finally:
+            spent["subset"] += time.process_time() - start
+
+    def one(inv: Invoice) -> None:
         with collector_paused():  # as Renderer.pdf() does
             t0 = time.process_time()
             html = renderer.html(inv)
             t1 = time.process_time()
             document = renderer.layout_html(html)
             t2 = time.process_time()
-            document.write_pdf()
+            document.write_pdf(pdf_identifier=inv.number.encode(), cache=renderer._images)
             spent["write"] += time.process_time() - t2
             spent["layout"] += t2 - t1
             spent["template"] += t1 - t0
-            spent["pages"] += len(document.pages)
             del document
-    spent["wall"] = time.perf_counter() - wall
-    spent["cpu"] = time.process_time() - cpu
-    return spent
+
+    pdf_fonts.Font.subset = timed_subset
+    try:
+        start = time.process_time()
+        for inv in invoices:
+            with_frame_room(one, inv)
+        spent["total"] = time.process_time() - start
+    finally:
+        pdf_fonts.Font.subset = subset
+    spent["write"] -= spent["subset"]
+    return {k: v / len(invoices) for k, v in spent.items()}
 
 
-_worker: Renderer | None = None
-
-
-def _init() -> None:
-    global _worker
-    _worker = Renderer(CONFIG)
-
-
-def _render(invoice: Invoice) -> int:
-    assert _worker is not None
-    return len(_worker.pdf(invoice))
-
-
-def parallel(invoices: list[Invoice], jobs: int) -> float:
-    start = time.perf_counter()
-    with ProcessPoolExecutor(jobs, initializer=_init) as pool:
-        sizes = list(pool.map(_render, invoices, chunksize=8))
-    assert all(sizes)
-    return time.perf_counter() - start
+def phases(work: Workload, jobs: int) -> dict[str, float]:
+    """Seconds per phase of one invoice run (one more run, with timestamps)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run(
+            [sys.executable, "-c", TIMELINE, "invoice", str(work.sheet), "-o", f"{tmp}/out",
+             "--jobs", str(jobs), "--config", str(work.config(False)),
+             "--registry", f"sqlite:///{tmp}/registry.sqlite"],
+            capture_output=True, text=True, cwd=work.folder,
+        )  # fmt: skip
+    found = {}
+    for line in done.stderr.splitlines():
+        if line.startswith("PHASE "):
+            name, seconds = line.removeprefix("PHASE ").split("\t")
+            found[name] = float(seconds)
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=300, help="invoices (default 300)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--jobs", type=int, action="append", help="render processes (repeatable)")
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--naive", type=int, default=150, help="invoices for the naive loop")
+    parser.add_argument("--dir", type=Path, help="work folder (default: a temporary one)")
     args = parser.parse_args()
-    invoices = synthetic_invoices(args.n)
-    start = time.perf_counter()
-    renderer = Renderer(CONFIG)
-    setup = time.perf_counter() - start
-    renderer.pdf(invoices[0])  # warm up fonts and caches, as a long run would be
-
-    naive_wall, naive_cpu = naive(invoices, renderer)
-    t = ours(invoices, renderer)
-    t_par = parallel(invoices, args.jobs)
-
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    jobs = args.jobs or [cpus or 1]
     n = args.n
-    ms = 1000 / n
-    print(f"{n} invoices of 15 lines, {t['pages'] / n:.2f} pages each, the shipped template")
-    print(f"  load average now: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(f"  Renderer set-up (once per process)  {setup * 1000:8.1f} ms")
-    print("                                         wall ms    CPU ms   per invoice")
-    print(f"  naive loop, 1 process              {naive_wall * ms:9.1f} {naive_cpu * ms:9.1f}")
-    print(f"  Renderer, 1 process                {t['wall'] * ms:9.1f} {t['cpu'] * ms:9.1f}")
-    print(f"    template (jinja2)                          {t['template'] * ms:9.1f}")
-    print(f"    layout (HTML.render)                       {t['layout'] * ms:9.1f}")
-    print(f"    PDF writing (write_pdf)                    {t['write'] * ms:9.1f}")
-    other = t["cpu"] - t["template"] - t["layout"] - t["write"]
-    print(f"    cycle collection and the rest              {other * ms:9.1f}")
-    print(f"  Renderer, {args.jobs} processes              {t_par * ms:9.1f}")
-    print(
-        f"  naive / Renderer, 1 process        {naive_wall / t['wall']:8.2f}x {naive_cpu / t['cpu']:8.2f}x"
-    )
-    print(
-        f"  naive / Renderer, {args.jobs} processes      {naive_wall / t_par:8.2f}x   (goal >= 2.5x)"
-    )
-    print(
-        f"  projected 1,000 invoices           {t_par * 1000 / n:8.1f} s   (goal <= 90 s, aim 60 s)"
-    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.dir or Path(tmp)
+        started = time.perf_counter()
+        work = prepare(folder, n)
+        print(f"{n} invoices of 15 lines (one A4 page each); {cpus} CPUs; "
+              f"HarfBuzz subsetting {'present' if weasy_ffi.harfbuzz_subset else 'MISSING'}; "
+              f"data prepared in {time.perf_counter() - started:.1f} s")  # fmt: skip
+        print(f"\nours: python -m massinvoice invoice, best of {args.repeat}, wall includes "
+              "process start")  # fmt: skip
+        print("                                    wall s    s/invoice   CPU s/invoice   load")
+        runs = {}
+        for j in jobs:
+            run = runs[j] = best_run(work, j, args.repeat)
+            assert run.issued == n, f"{run.issued} issued, {n} expected"
+            print(f"  --jobs {j}, einvoice off        {run.wall:8.1f}   {run.wall / n:9.4f}"
+                  f"   {run.cpu / n:11.4f}     {run.load}")  # fmt: skip
+        j = max(jobs)
+        fx = invoice_run(work, j, einvoice=True)
+        print(f"  --jobs {j}, einvoice all (once) {fx.wall:8.1f}   {fx.wall / n:9.4f}"
+              f"   {fx.cpu / n:11.4f}     {fx.load}")  # fmt: skip
+
+        invoices = issued_invoices(runs[j].registry)
+        step = max(1, len(invoices) // max(1, args.naive))
+        sample = invoices[::step][: args.naive]
+        renderer = Renderer(load_config(work.config(False)))
+        renderer.pdf(sample[0])  # warm up, as a long run would be
+        naive_wall, naive_cpu = naive(sample, renderer, renderer.config.paper)
+        naive_load = load_text()
+        split = stages(sample, renderer)
+        where = phases(work, j)
+
+        ours = runs[j].wall / n
+        print(f"\nnaive loop, 1 process, {len(sample)} of the same invoices"
+              f"{f' (one in {step})' if step > 1 else ''}:")  # fmt: skip
+        print(f"  {naive_wall:.4f} s/invoice wall, {naive_cpu:.4f} s CPU   load {naive_load}")
+        print(f"\nseconds per invoice: naive {naive_wall:.4f}, ours (--jobs {j}) {ours:.4f}; "
+              f"ratio {naive_wall / ours:.2f}x  (goal >= 2.5x)")  # fmt: skip
+        print(f"  with Factur-X: ours {fx.wall / n:.4f}; ratio {naive_wall / (fx.wall / n):.2f}x")
+        total = runs[j].wall if n == 1000 else runs[j].wall / n * 1000
+        kind = "measured" if n == 1000 else f"projected from {n}"
+        print(f"1,000 invoices, --jobs {j}: {total:.1f} s {kind}  (goal <= 90 s, aim 60 s)")
+        if len(jobs) > 1:
+            one = runs[min(jobs)].wall
+            print(f"--jobs {j} against --jobs {min(jobs)}: {one / runs[j].wall:.2f}x faster")
+
+        print(f"\nwhere an invoice run's time goes (--jobs {j}, one more run, load {load_text()}):")
+        for name, seconds in where.items():
+            print(f"  {name:28s} {seconds:7.2f} s   {seconds / n * 1000:7.1f} ms/invoice")
+        print("rendering in one process, CPU ms per invoice:")
+        for key, label in (("template", "template (jinja2)"), ("layout", "layout (HTML.render)"),
+                           ("write", "PDF writing, without subsetting"),
+                           ("subset", "font subsetting (Font.subset)")):  # fmt: skip
+            print(f"  {label:34s} {split[key] * 1000:7.1f}")
+        rest = split["total"] - sum(split[k] for k in ("template", "layout", "write", "subset"))
+        print(f"  {'cycle collection and the rest':34s} {rest * 1000:7.1f}")
+        print(f"  {'total':34s} {split['total'] * 1000:7.1f}")
 
 
 if __name__ == "__main__":

@@ -137,9 +137,9 @@ def _frame_reserving_call(slots: int) -> Callable[..., Any]:
     return namespace["call"]
 
 
-# 16,500 slots: a 132 KB frame in a 256 KiB chunk, leaving 120 KiB for the layout's frames
-# (a three-page invoice of 120 lines needs less than 32 KiB).
-_with_frame_room = _frame_reserving_call(16_500)
+# ``with_frame_room(fn, *args)`` runs any WeasyPrint rendering. 16,500 slots: a 132 KB frame in
+# a 256 KiB chunk, leaving 120 KiB for the layout (a three-page invoice needs less than 32 KiB).
+with_frame_room = _frame_reserving_call(16_500)
 
 
 @functools.cache
@@ -271,7 +271,7 @@ class Renderer:
         The same invoice gives the same bytes: the PDF's dates are the invoice date and its
         identifier comes from the number.
         """
-        return _with_frame_room(self._pdf, invoice, variant)
+        return with_frame_room(self._pdf, invoice, variant)
 
     def _pdf(self, invoice: Invoice, variant: str | None) -> bytes:
         with collector_paused():

@@ -1,0 +1,80 @@
+"""A parallel invoice run makes exactly what a serial run makes: numbers, text and PDF bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from massinvoice.config import load_config
+from massinvoice.invoicing import MAX_DEFAULT_JOBS, InvoiceOptions, default_jobs, invoice_selection
+from massinvoice.registry import Registry
+from massinvoice.selecting import select_orders
+from massinvoice.sources import load_export
+from tests.sheet_tools import mark
+
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def billing(workspace, make_export):
+    """A config and a selection workbook with every invoiceable order of 30 marked."""
+    export = make_export(30)
+    config = load_config(workspace / "massinvoice.toml")
+    sheet = workspace / "selection.xlsx"
+    select_orders([export], sheet, config=config)
+    mixed = {o.order_no for o in load_export([export], config) if len(o.currencies) > 1}
+    marked = mark(sheet, skip=mixed)
+    assert len(marked) > 10
+    return config, sheet
+
+
+def run(config, sheet: Path, folder: Path, jobs: int, group_by: str = "order"):
+    """An invoice run with its own registry, so that both runs start from the same numbers."""
+    options = InvoiceOptions(jobs=jobs, group_by=group_by, today=TODAY,
+                             registry_url=f"sqlite:///{folder / 'registry.sqlite'}")  # fmt: skip
+    return invoice_selection(sheet, folder / "out", config=config, options=options)
+
+
+def pages_text(path: str) -> list[str]:
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+def registry_rows(folder: Path) -> list[tuple]:
+    with Registry(f"sqlite:///{folder / 'registry.sqlite'}") as registry:
+        return [(r.number, r.state, r.orders, r.total, r.sha256) for r in registry.list()]
+
+
+@pytest.mark.parametrize("group_by", ["order", "customer"])
+def test_a_parallel_run_gives_the_serial_numbers_text_and_bytes(billing, tmp_path, group_by):
+    config, sheet = billing
+    serial = run(config, sheet, tmp_path / "serial", 1, group_by)
+    parallel = run(config, sheet, tmp_path / "parallel", 3, group_by)
+
+    def numbered(result):
+        return [(i.number, i.orders, i.total, i.sha256) for i in result.issued]
+
+    assert numbered(parallel) == numbered(serial)
+    assert len(serial.issued) > 5
+    for one, other in zip(serial.issued, parallel.issued, strict=True):
+        assert Path(one.file).name == Path(other.file).name == f"{one.number}.pdf"
+        text = pages_text(one.file)
+        assert one.number in text[0]
+        assert pages_text(other.file) == text
+        assert Path(other.file).read_bytes() == Path(one.file).read_bytes()
+    assert registry_rows(tmp_path / "parallel") == registry_rows(tmp_path / "serial")
+    assert all(state == "issued" for _, state, *_ in registry_rows(tmp_path / "parallel"))
+
+    def manifest(folder):
+        data = json.loads((folder / "out" / "manifest.json").read_text())
+        return data["invoices"], data["orders"]
+
+    assert manifest(tmp_path / "parallel") == manifest(tmp_path / "serial")
+    assert parallel.control_ok and parallel.issued_totals == serial.issued_totals
+
+
+def test_default_jobs_is_one_per_usable_cpu_within_bounds():
+    assert 1 <= default_jobs() <= MAX_DEFAULT_JOBS
