@@ -1,20 +1,26 @@
 """Reading a file into sheets of raw cells, and finding the sheet whose header names the fields.
 
-Spreadsheets go through pandas with the calamine engine (``header=None``, every cell as the
-engine's object); csv through the standard csv module once the encoding and the delimiter are
-known. :mod:`files` has judged the file first; here every failure of an engine becomes a
+Spreadsheets are read by calamine into the frame ``pandas.read_excel(header=None,
+dtype=object)`` gives, built without pandas' cell-by-cell conversion; csv through the standard
+csv module once the encoding and the delimiter are known. :mod:`files` has judged the file first; here every failure of an engine becomes a
 :class:`Problem` too, so no engine traceback reaches the user.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import gc
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
+import numpy as np
 import pandas as pd
+from pandas._libs.parsers import STR_NA_VALUES
+from python_calamine import SheetTypeEnum, load_workbook
 
 from massinvoice.config import Limits
 from massinvoice.errors import HEADER, SHEET, Problem
@@ -78,11 +84,16 @@ def spreadsheet_sheets(path: Path, limits: Limits, ole2: bool = False) -> Iterat
     and if it cannot read them the file is taken as password-protected.
     """
     name = path.name
+    # A file object, not a path: calamine then tells the format from the bytes, not the name
+    # (an .xlsx saved as .xls), as it does under pandas.
+    source: BinaryIO = io.BytesIO(path.read_bytes()) if ole2 else open(path, "rb")  # noqa: SIM115
     try:
-        source: Path | io.BytesIO = io.BytesIO(path.read_bytes()) if ole2 else path
-        book = pd.ExcelFile(source, engine="calamine")
-        sheet_names = [str(s) for s in book.sheet_names]
+        book = load_workbook(source)
+        sheet_names = [
+            str(s.name) for s in book.sheets_metadata if s.typ == SheetTypeEnum.WorkSheet
+        ]  # as pandas lists them: no chart sheets
     except BaseException as exc:  # any engine failure (even a Rust panic) is the file's problem
+        source.close()
         if ole2 and isinstance(exc, Exception):
             raise fail(
                 "encrypted", "the workbook is password-protected", name, ENCRYPTED_HINT
@@ -90,14 +101,59 @@ def spreadsheet_sheets(path: Path, limits: Limits, ole2: bool = False) -> Iterat
         raise engine_error(exc, name) from None
     try:
         for sheet_name in sheet_names:
+            # Millions of cells that all live on: the cycle collector would only walk them.
+            paused = gc.isenabled()
+            gc.disable()
             try:
-                frame = pd.read_excel(book, sheet_name=sheet_name, header=None, dtype=object)
+                rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+                frame = cells_frame(rows)
             except BaseException as exc:
                 raise engine_error(exc, name, sheet_name) from None
+            finally:
+                if paused:
+                    gc.enable()
             _check_shape(frame, limits, name, sheet_name)
             yield Sheet(name, sheet_name, frame)
     finally:
         book.close()
+        source.close()
+
+
+_NA_TEXTS = frozenset(STR_NA_VALUES)  # what pandas reads as a missing value ("", "NA", "#N/A"...)
+_TYPE_OF = np.frompyfunc(type, 1, 1)
+_INT64 = float(2**63)
+
+
+def cells_frame(rows: list[list[Any]]) -> pd.DataFrame:
+    """calamine's rows as the frame ``pandas.read_excel(header=None, dtype=object)`` makes.
+
+    pandas turns each float that is a whole number into an int, each date into a datetime and
+    each text it takes for a missing value into NaN, one cell at a time through Python calls
+    (a third of the reading time of a large export). Here the same is done a cell type at a
+    time with numpy: the same values of the same types, in a quarter of the time.
+    """
+    if not rows:
+        return pd.DataFrame(dtype=object)
+    cells = np.empty((len(rows), len(rows[0])), dtype=object)
+    cells[:] = rows
+    flat = cells.reshape(-1)  # a view: assignments below change ``cells``
+    kinds = _TYPE_OF(flat)
+    floats = np.flatnonzero(np.equal(kinds, float))
+    if floats.size:
+        values = flat[floats].astype(float)
+        whole = np.isfinite(values) & (values == np.trunc(values))
+        small = whole & (np.abs(values) < _INT64)
+        flat[floats[small]] = values[small].astype(np.int64).tolist()
+        huge = floats[whole & ~small]
+        flat[huge] = [int(v) for v in flat[huge]]
+    texts = np.flatnonzero(np.equal(kinds, str))
+    if texts.size:
+        missing = pd.Series(flat[texts], dtype=object).isin(_NA_TEXTS).to_numpy()
+        flat[texts[missing]] = np.nan
+    dates = np.flatnonzero(np.equal(kinds, dt.date))
+    if dates.size:
+        flat[dates] = [dt.datetime(d.year, d.month, d.day) for d in flat[dates]]
+    return pd.DataFrame(cells, dtype=object)
 
 
 def decode_text(data: bytes, file: str) -> str:
