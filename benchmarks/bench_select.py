@@ -2,8 +2,10 @@
 
 Measures, each in its own process so the peak memory of one does not hide another's:
 
-1. the select path (``load_export`` + filters + checks + ``write_selection``) against a bare
-   ``pd.read_excel(export, engine='calamine', header=None)`` of the same export (target <= 2x);
+1. the select path (``select_orders``: ``load_export`` + filters + checks +
+   ``write_selection``, as ``massinvoice select --select-all`` runs it without a registry)
+   against a bare ``pd.read_excel(export, engine='calamine', header=None)`` of the same export
+   (target <= 2x);
 2. ``read_selection`` of the written workbook (with every invoiceable row marked, the worst case)
    against a bare calamine read of all its sheets (target <= 2x);
 3. the peak RSS of each (target < 1 GiB).
@@ -17,14 +19,12 @@ ratio is the steadier one.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,46 +97,37 @@ def part_bare_read_all(path: str) -> dict:
 
 
 def part_select(export: str, out: str) -> dict:
-    from massinvoice.checks import order_warnings
+    """``select_orders`` as ``massinvoice select --select-all`` runs it (no registry), with
+    its stages timed: reading the export, then filters and checks, then writing the workbook."""
+    from massinvoice import selecting
     from massinvoice.config import Config
-    from massinvoice.filters import apply_filters
-    from massinvoice.model import Filters
-    from massinvoice.selection_sheet import SheetSource, write_selection
 
-    config = Config()
-    try:
-        from massinvoice.sources import load_export
-    except ImportError:
-        load_export = None
+    marks: dict[str, tuple[float, float]] = {}
+
+    def timed(name: str, fn):
+        def wrapper(*args, **kwargs):
+            marks[f"{name} start"] = clock.split()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                marks[name] = clock.split()
+
+        return wrapper
+
+    selecting.load_export = timed("load", selecting.load_export)
+    selecting.write_selection = timed("write", selecting.write_selection)
     clock = _Clock()
-    orders = load_export([export], config) if load_export else _synthetic_orders(20_000)
-    t1 = clock.split()
-    listed = apply_filters(orders, Filters())
-    warnings = {o.order_no: order_warnings(o) for o in listed}
-    t2 = clock.split()
-    write_selection(
-        Path(out), listed, config=config, filters=Filters(),
-        sources=[SheetSource(Path(export).name, "0" * 64, export)], warnings=warnings,
-        select_all=True, created=dt.datetime(2026, 11, 22, 18, 0),
-    )  # fmt: skip
-    t3 = clock.split()
+    result = selecting.select_orders(
+        [Path(export)], Path(out), config=Config(), select_all=True, use_registry=False
+    )
+    wall, cpu = clock.split()
     return {
-        "seconds": t3[0], "cpu": t3[1], "load": t1[0], "checks": t2[0] - t1[0],
-        "write": t3[0] - t2[0], "write_cpu": t3[1] - t2[1], "orders": len(listed),
-        "lines": sum(len(o.lines) for o in listed), "load_export": load_export is not None,
+        "seconds": wall, "cpu": cpu, "load": marks["load"][0],
+        "checks": marks["write start"][0] - marks["load"][0],
+        "write": marks["write"][0] - marks["write start"][0],
+        "write_cpu": marks["write"][1] - marks["write start"][1], "orders": result.listed,
+        "lines": result.lines,
     }  # fmt: skip
-
-
-def _synthetic_orders(n: int) -> list:
-    from massinvoice.model import Line, Order
-
-    return [
-        Order(f"PO-{k:06d}", f"CUSTOMER {k % 37}", tuple(
-            Line(f"PO-{k:06d}", i, "Roses", f"Variety {i}", "60", "HB", 2, 2, 2, 24, 25, 600,
-                 "stem", Decimal("0.35"), currency="USD") for i in range(1, 6)),
-             ship_date=dt.date(2026, 11, 20), currency="USD")
-        for k in range(n)
-    ]  # fmt: skip
 
 
 def part_read(path: str) -> dict:
@@ -211,15 +202,13 @@ def main() -> int:
     print(f"export: {export} ({made}), {export.stat().st_size / 2**20:.1f} MiB")
     print(f"selection: {selection}, {selection.stat().st_size / 2**20:.1f} MiB")
     print(f"orders {select['orders']:,}, lines {select['lines']:,}; best of {r} runs each")
-    what = "load_export + filters + checks + write_selection"
-    if not select["load_export"]:
-        what = "write_selection only (massinvoice.sources.load_export not importable)"
+    what = "select_orders: load_export + filters + checks + write_selection"
     rows = [
         (f"1. select ({what})", None, None),
         ("   bare calamine read of the export", bare, None),
         ("   select path", select, bare),
-        (f"     of which write_selection: {select['write']:.2f} s wall, "
-         f"{select['write_cpu']:.2f} s CPU; load_export {select['load']:.2f} s wall", None, None),
+        (f"     load_export {select['load']:.2f} s, filters and checks {select['checks']:.2f} s, "
+         f"write_selection {select['write']:.2f} s (wall)", None, None),
         ("2. read-back (every invoiceable order selected)", None, None),
         ("   bare calamine read, all sheets", bare_sel, None),
         (f"   read_selection ({read['selected']:,} selected of {read['all']:,})", read, bare_sel),
