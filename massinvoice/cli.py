@@ -229,6 +229,7 @@ def invoice(selection, output, dry_run, strict, date_rule, group_by, partial, me
     )
 
     config = _config(config_path)
+    _note_slow_rendering()
     options = InvoiceOptions(
         dry_run=dry_run, strict=strict, date=parse_date_rule(date_rule) if date_rule else "",
         group_by=group_by, partial=partial or "", merged=merged, jobs=jobs or default_jobs(),
@@ -245,6 +246,14 @@ def invoice(selection, output, dry_run, strict, date_rule, group_by, partial, me
         )
     print_run(result)
     sys.exit(result.exit_code)
+
+
+def _note_slow_rendering() -> None:
+    from massinvoice.render import font_subsetting_note
+
+    note = font_subsetting_note()
+    if note:
+        click.secho(f"Note: {note}.", fg="yellow", err=True)
 
 
 def print_run(result: Any) -> None:
@@ -329,6 +338,7 @@ def demo(outdir, jobs) -> None:
     """
     from massinvoice.demo import run_demo
 
+    _note_slow_rendering()
     run_demo(Path(outdir), jobs=jobs, echo=click.echo)
 
 

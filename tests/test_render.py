@@ -18,7 +18,15 @@ from weasyprint import HTML
 from massinvoice.config import Config, Seller, TaxLine
 from massinvoice.documents import Invoice, compose_invoice
 from massinvoice.model import Customer, Line, Order
-from massinvoice.render import TEMPLATES, FetchRefused, Formatter, Renderer, RestrictedFetcher
+from massinvoice.render import (
+    TEMPLATES,
+    FetchRefused,
+    Formatter,
+    Renderer,
+    RestrictedFetcher,
+    font_subsetting_note,
+    with_frame_room,
+)
 
 D = Decimal
 SELLER = Seller(
@@ -342,3 +350,18 @@ def test_only_the_bundled_font_is_embedded(renderer):
         for font in page["/Resources"]["/Font"].values()
     }
     assert fonts == {"Invoice-Sans", "Invoice-Sans-Bold"}
+
+
+def test_a_missing_font_subsetter_is_named_with_its_fix(monkeypatch):
+    from weasyprint.text import ffi
+
+    monkeypatch.setattr(ffi, "harfbuzz_subset", None)
+    note = font_subsetting_note()
+    assert "libharfbuzz-subset0" in note and "ci/system-packages.sh --runtime" in note
+
+
+def test_rendering_in_a_roomy_frame_gives_the_same_bytes(renderer, invoice):
+    def plain() -> bytes:
+        return renderer._pdf(invoice, None)
+
+    assert with_frame_room(plain) == plain() == renderer.pdf(invoice)
