@@ -189,23 +189,26 @@ def _check_xlsx_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limi
 def _measure_xlsx_part(
     zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limits: Limits
 ) -> None:
-    """Place every cell as calamine does (numbered, or one after the one before)."""
-    row = col = max_row = max_col = valued = 0
+    """Place every cell as calamine does, or further: a cell is where its ``r`` says, else one
+    column after the cell before; a row is where its ``r`` says, else after every row so far.
+    A row holding a value counts at its own number too, whatever its cells say."""
+    row = seen = col = max_row = max_col = valued = 0
     for data in _chunks(zf, info):
         for m in _XLSX_TAG.finditer(data):
             tag, attrs, empty = m.groups()
             ref = _R_ATTR.search(attrs)
             if tag == b"row":
-                row, col = (int(ref.group(2)) if ref else row + 1), 0
+                row, col = (int(ref.group(2)) if ref else seen + 1), 0
+                seen = max(seen, row)
                 continue
-            if ref:
-                col = _column_index(ref.group(1)) if ref.group(1) else col + 1
-                row = int(ref.group(2))
+            if ref and ref.group(1):
+                col, at = _column_index(ref.group(1)), int(ref.group(2))
+                seen = max(seen, at)
             else:
-                col += 1
+                col, at = col + 1, row
             if not empty:
                 valued += 1
-                max_row, max_col = max(max_row, row), max(max_col, col)
+                max_row, max_col = max(max_row, row, at), max(max_col, col)
         _refuse(file, info.filename, max_row, max_col, None, limits)  # stop as soon as over
     _refuse(file, info.filename, max_row, max_col, valued, limits)
 
