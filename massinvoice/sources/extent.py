@@ -34,9 +34,10 @@ SPARSE_FACTOR = 4  # beyond the floor, a sheet may span this many cells per cell
 
 _ROW_R = re.compile(rb'<row r="([0-9]+)"')
 _ODD_CELL = re.compile(rb'<c(?! r=")[\s>/]')
+_PLAIN = bytes.maketrans(b"\t\n\r'", b'   "')
 _COLUMN = re.compile(rb'<c r="([A-Z]{2,})[0-9]')
 _XLSX_TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s>/])([^>]*?)(/?)>")
-_R_ATTR = re.compile(rb'\sr="([A-Z]{0,3})([0-9]+)"')
+_R_ATTR = re.compile(rb"""\sr\s*=\s*["']([A-Z]{0,3})([0-9]+)["']""")
 _UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError,
                NotImplementedError)  # fmt: skip
 
@@ -174,6 +175,16 @@ def _check_xlsx_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limi
             raise _Measure  # a row without a number (or not first): cells follow the row before
         if _ODD_CELL.search(data) or b":c" in data:
             raise _Measure  # a cell without its number first, or a prefixed tag
+        # An r attribute calamine would read that is not the cell's one ``r="``: a second one
+        # (the last wins), single quotes, other blanks, or blanks around an equals sign (also
+        # in text: that only costs the measure).
+        plain = data.translate(_PLAIN)
+        if (
+            plain.count(b' r="') != data.count(b'<c r="') + len(numbers)
+            or b" =" in plain
+            or b"= " in plain
+        ):
+            raise _Measure
         if _past_row(max_row).search(data):
             raise _Measure  # a cell numbered past every row
         if columns := set(_COLUMN.findall(data)):
@@ -196,13 +207,14 @@ def _measure_xlsx_part(
     for data in _chunks(zf, info):
         for m in _XLSX_TAG.finditer(data):
             tag, attrs, empty = m.groups()
-            ref = _R_ATTR.search(attrs)
+            refs = _R_ATTR.findall(attrs)  # calamine takes the last of several
+            ref = refs[-1] if refs else None
             if tag == b"row":
-                row, col = (int(ref.group(2)) if ref else seen + 1), 0
+                row, col = (int(ref[1]) if ref else seen + 1), 0
                 seen = max(seen, row)
                 continue
-            if ref and ref.group(1):
-                col, at = _column_index(ref.group(1)), int(ref.group(2))
+            if ref and ref[0]:
+                col, at = _column_index(ref[0]), int(ref[1])
                 seen = max(seen, at)
             else:
                 col, at = col + 1, row
