@@ -65,6 +65,8 @@ REFUSED: dict[str, tuple[str, str]] = {
     "sparse_far_column.xlsx": ("too_large", "16384 columns"),
     "sparse_far_row.xlsx": ("too_large", "1048576 rows"),
     "implicit_cells_far.xlsx": ("too_large", "1048576 rows"),
+    "duplicate_cell_reference.xlsx": ("too_large", "1048576 rows"),
+    "spaced_cell_reference.xlsx": ("too_large", "1048576 rows"),
     "columns_16000.xlsx": ("too_large", "16000 columns"),
     "columns_16000.csv": ("too_large", "16000 columns"),
     "ods_repeated_rows.ods": ("too_large", "1048576 rows"),

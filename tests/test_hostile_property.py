@@ -125,7 +125,9 @@ def sparse_sheets(draw: st.DrawFn) -> str:
     for _ in range(draw(st.integers(0, 6))):
         r, c = draw(ROWS), draw(COLUMNS)
         tag = draw(st.sampled_from(["c", "x:c"]))
-        ref = f' r="{M.column_letters(c - 1)}{r}"' if draw(st.booleans()) else ""
+        ref = f"{M.column_letters(c - 1)}{r}"
+        ref = draw(st.sampled_from([f' r="{ref}"', f" r='{ref}'", f' r = "{ref}"', f'\tr="{ref}"',
+                                    f' r="A1" r="{ref}"', ""]))  # fmt: skip
         cells = f"<{tag}{ref}><v>1</v></{tag}>" * draw(st.integers(1, 3))
         row_ref = f' r="{draw(ROWS)}"' if draw(st.booleans()) else ""
         xml.append(f"<row{row_ref}>{cells}</row>")

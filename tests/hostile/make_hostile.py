@@ -534,6 +534,12 @@ BUILDERS: dict[str, Callable[[Path], object]] = {
         p,
         _rows_sheet([HEADER, order_row("SP-2")], f'<row r="1048576">{cell("A1048576", "x")}</row>'),
     ),
+    "duplicate_cell_reference.xlsx": lambda p: raw_xlsx(
+        p, _rows_sheet([HEADER], '<row r="2"><c r="A2" r="XFD1048576"><v>1</v></c></row>')
+    ),
+    "spaced_cell_reference.xlsx": lambda p: raw_xlsx(
+        p, _rows_sheet([HEADER], "<row r='2'><c r = 'XFD1048576'><v>1</v></c></row>")
+    ),
     "implicit_cells_far.xlsx": lambda p: raw_xlsx(
         p,
         _SHEET.format(
