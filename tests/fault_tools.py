@@ -92,6 +92,7 @@ class Billing:
 
     @property
     def config_path(self) -> Path:
+        """The workspace's massinvoice.toml."""
         return self.workspace / "massinvoice.toml"
 
 
@@ -403,6 +404,7 @@ class Measured:
 
     @property
     def peak_mib(self) -> float:
+        """The peak RSS in MiB."""
         return self.peak_rss / (1 << 20)
 
 

@@ -42,6 +42,7 @@ from tests.sheet_tools import mark
 
 @pytest.fixture(autouse=True)
 def _reap_children() -> Iterator[None]:
+    """Kill whatever a test started and left running."""
     yield
     reap()
 
@@ -167,6 +168,7 @@ def read_only(folder: Path) -> Iterator[str]:
 
 
 def _mount_off(folder: Path) -> None:
+    """Unmount, retrying while a process of the test still has the folder open."""
     for _ in range(50):
         if subprocess.run(["umount", str(folder)], capture_output=True).returncode == 0:
             return
