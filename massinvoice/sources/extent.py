@@ -97,6 +97,7 @@ def _sheet_parts(zf: zipfile.ZipFile) -> set[str]:
 
 
 def _maybe_sheet(name: str) -> bool:
+    """Whether a part may be a sheet, when the workbook does not say which parts are."""
     return name.endswith(".xml") and name != "[Content_Types].xml"
 
 
