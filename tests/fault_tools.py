@@ -261,16 +261,23 @@ def kill_plan(count: int, seed: int) -> list[KillPoint]:
 
 @dataclass
 class Pace:
-    """How long a run takes here: its start-up, and each invoice (measured by a dry run)."""
+    """How long a run takes here: its start-up (to its first new PDF) and each invoice.
+
+    Measured by a dry run, then the start-up follows what the killed runs show: the machine's
+    load and the renderer's speed change while a chain runs.
+    """
 
     startup: float
     per_invoice: float
 
-    @property
-    def window(self) -> float:
-        """Start-up and three invoices: time kills land in reading, numbering, recovering
+    def window(self, jobs: int) -> float:
+        """Start-up and about two invoices: time kills land in reading, numbering, recovering
         what a killed run left pending, and rendering."""
-        return self.startup + 3 * self.per_invoice
+        return self.startup + 2 * self.per_invoice / jobs
+
+    def observe(self, startup: float) -> None:
+        """A run's first new PDF came ``startup`` seconds after its start."""
+        self.startup = (self.startup + startup) / 2
 
 
 def measure_pace(b: Billing, folder: Path) -> Pace:
@@ -292,15 +299,24 @@ def measure_pace(b: Billing, folder: Path) -> Pace:
 def run_until_killed(b: Billing, out: Path, point: KillPoint, pace: Pace) -> bool:
     """Start an invoice run and kill it at ``point``; False if it finished before."""
     before = pdf_count(out)
+    started = time.monotonic()
+    first_new: list[float] = []
+    delay = point.value * pace.window(point.jobs)
+    target = before + int(point.value)
+
+    def ready() -> bool:
+        count = pdf_count(out)
+        if count > before and not first_new:
+            first_new.append(time.monotonic() - started)
+        if point.kind == "time":
+            return time.monotonic() - started >= delay
+        return count >= target
+
     proc = start_invoice(b, out, point.jobs)
-    if point.kind == "time":
-        delay = point.value * pace.window
-        started = time.monotonic()
-        ready = lambda: time.monotonic() - started >= delay  # noqa: E731
-    else:
-        target = before + int(point.value)
-        ready = lambda: pdf_count(out) >= target  # noqa: E731
-    return kill_when(proc, ready, group=point.group)
+    killed = kill_when(proc, ready, group=point.group)
+    if first_new:
+        pace.observe(first_new[0])
+    return killed
 
 
 # --- invariants ----------------------------------------------------------------------------------

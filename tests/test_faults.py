@@ -85,7 +85,7 @@ def test_killed_at_50_points_of_a_100_invoice_run(workspace: Path) -> None:
     b = prepare(workspace, 100)
     killed, seconds = kill_chain(b, workspace / "out", count=50, seed=2611)
     print(f"50 kill points, 100 invoices: {killed} runs interrupted, {seconds:.0f} s")
-    assert killed >= 40
+    assert killed >= 35, "the kill points must interrupt runs, not wait for their end"
 
 
 def test_render_workers_die_with_their_killed_run(workspace: Path) -> None:
