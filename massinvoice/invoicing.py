@@ -227,6 +227,13 @@ def invoice_selection(
             if inv.number in failures:
                 why = f"invoice {inv.number} not finished ({failures[inv.number]}); rerun to finish it"
                 skipped += [Skipped(o, "failed", why) for o in inv.order_nos]
+        # A crashed run of this same sheet left some of its orders pending: finishing them here
+        # is issuing them, not skipping them as "already invoiced".
+        on_sheet = {o.order_no for o in selection.orders}
+        finished = {
+            o for i in issued if i.recovered and set(i.orders) <= on_sheet for o in i.orders
+        }
+        skipped = [s for s in skipped if not (s.code == "invoiced" and s.order_no in finished)]
         this_run = {inv.number: inv for inv, _, _ in jobs}
         result = RunResult(
             outdir=outdir, run_id=run_id, dry_run=options.dry_run,
@@ -235,7 +242,7 @@ def invoice_selection(
             edits=selection.edits, partial=partial,
             skipped_totals=_skipped_totals(selection, skipped),
             selected_totals=_selected_totals(selection),
-            issued_totals=_issued_totals(i for i in issued if not i.recovered),
+            issued_totals=_issued_totals(i for i in issued if not i.recovered or set(i.orders) <= finished),
             invoices=tuple(this_run[i.number] for i in issued if i.number in this_run),
         )  # fmt: skip
         try:

@@ -267,3 +267,32 @@ def test_partial_packed_invoices_packed_boxes_and_reports_the_rest(billing, work
         sheet, workspace / "out2", config=config, options=InvoiceOptions(partial="skip")
     )
     assert skipped.issued == ()  # already invoiced now, whatever the mode
+
+
+def test_a_rerun_finishing_pending_invoices_issues_them_with_the_same_numbers(
+    billing, workspace, monkeypatch
+):
+    import massinvoice.invoicing as invoicing
+
+    config, export, sheet = billing
+    marked = mark(sheet, skip=mixed_currency(export, config))
+
+    def broken(invoice, path):
+        raise RuntimeError("renderer crashed")
+
+    with monkeypatch.context() as m:
+        m.setattr(invoicing, "_render_one", broken)
+        failed = invoice_selection(
+            sheet, workspace / "out", config=config, options=InvoiceOptions(jobs=1)
+        )
+    assert failed.issued == () and {s.code for s in failed.skipped} == {"failed"}
+    pending = registry_numbers(config)
+    assert {state for _, state, _ in pending} == {"pending"} and len(pending) == len(marked)
+
+    rerun = invoice_selection(
+        sheet, workspace / "out", config=config, options=InvoiceOptions(jobs=1)
+    )
+    assert rerun.skipped == () and rerun.exit_code == 0
+    assert [(i.number, i.recovered) for i in rerun.issued] == [(n, True) for n, _, _ in pending]
+    assert rerun.control_ok
+    assert {state for _, state, _ in registry_numbers(config)} == {"issued"}
