@@ -24,6 +24,7 @@ import signal
 import sys
 import tempfile
 import traceback
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from massinvoice.errors import InputError
 from massinvoice.model import money
 from massinvoice.selecting import select_orders
 from massinvoice.selection_read import read_selection
-from massinvoice.sources import load_export
+from massinvoice.sources import extent, load_export
 from massinvoice.sources.parse import MAX_MAGNITUDE, CellError, parse_date, parse_decimal, parse_int
 from massinvoice.text import safe_filename
 from tests.fault_tools import GIB, export_rows, write_csv
@@ -126,8 +127,9 @@ def sparse_sheets(draw: st.DrawFn) -> str:
         r, c = draw(ROWS), draw(COLUMNS)
         tag = draw(st.sampled_from(["c", "x:c"]))
         ref = f"{M.column_letters(c - 1)}{r}"
+        ref = draw(st.sampled_from([ref, ref.lower(), f"ZZZ{ref}", f"{ref[:-1]}0{ref[-1]}"]))
         ref = draw(st.sampled_from([f' r="{ref}"', f" r='{ref}'", f' r = "{ref}"', f'\tr="{ref}"',
-                                    f' r="A1" r="{ref}"', ""]))  # fmt: skip
+                                    f' r="A1" r="{ref}"', f' t=">" r="{ref}"', ""]))  # fmt: skip
         cells = f"<{tag}{ref}><v>1</v></{tag}>" * draw(st.integers(1, 3))
         row_ref = f' r="{draw(ROWS)}"' if draw(st.booleans()) else ""
         xml.append(f"<row{row_ref}>{cells}</row>")
@@ -182,6 +184,9 @@ def read_in_a_child(path: Path, limits: Limits | None = None) -> None:
 FOUND = [  # what this test found: calamine asked for 1,048,577 x 111 cells (3.5 GB)
     '<row r="1048576"><c r="DG1"><v>1</v></c></row><row><c><v>1</v></c></row>',
     '<row r="1048576"><c r="A1"><v>1</v></c></row>',
+    # calamine reads references in lower case and columns of four letters (200 GB, 76 GB)
+    '<row r="5"><c r="xfd400000"><v>1</v></c></row>',
+    '<row r="5"><c r="ZZZZ5000"><v>1</v></c></row>',
 ]
 
 
@@ -189,10 +194,30 @@ FOUND = [  # what this test found: calamine asked for 1,048,577 x 111 cells (3.5
 @given(sparse_sheets())
 @example(M._SHEET.format(rows=M.sheet_rows([(1, M.HEADER)]) + FOUND[0]))
 @example(M._SHEET.format(rows=M.sheet_rows([(1, M.HEADER)]) + FOUND[1]))
+@example(M._SHEET.format(rows=M.sheet_rows([(1, M.HEADER)]) + FOUND[2]))
+@example(M._SHEET.format(rows=M.sheet_rows([(1, M.HEADER)]) + FOUND[3]))
 def test_a_sheet_with_cells_anywhere_reads_or_is_refused(sheet_xml: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = M.raw_xlsx(Path(tmp) / "sparse.xlsx", sheet_xml)
         read_in_a_child(path)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sparse_sheets())
+@example(M._SHEET.format(rows=M.sheet_rows([(1, M.HEADER)]) + FOUND[2]))
+@example(M._SHEET.format(rows=M.sheet_rows([(1, M.HEADER)]) + FOUND[3]))
+def test_the_fast_sheet_measure_never_passes_what_the_full_one_refuses(sheet_xml: str) -> None:
+    """The fast path may send a sheet to the full measure; when it passes one itself, the full
+    measure (placing every cell as calamine does) passes it too."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = M.raw_xlsx(Path(tmp) / "sparse.xlsx", sheet_xml)
+        with zipfile.ZipFile(path) as zf:
+            part = next(i for i in zf.infolist() if i.filename.startswith("xl/worksheets/"))
+            try:
+                extent._check_xlsx_part(zf, part, path.name, Limits())
+            except extent._Measure:
+                return
+            extent._measure_xlsx_part(zf, part, path.name, Limits())
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -14,8 +14,11 @@ else is measured cell by cell, the way calamine places cells.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
+import queue
 import re
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -32,12 +35,15 @@ CHUNK = 8 << 20
 DENSE_FLOOR = 2_000_000  # cells any sheet may span, however empty (some 200 MB loaded)
 SPARSE_FACTOR = 4  # beyond the floor, a sheet may span this many cells per cell written
 
-_ROW_R = re.compile(rb'<row r="([0-9]+)"')
-_ODD_CELL = re.compile(rb'<c(?! r=")[\s>/]')
-_PLAIN = bytes.maketrans(b"\t\n\r'", b'   "')
-_COLUMN = re.compile(rb'<c r="([A-Z]{2,})[0-9]')
-_XLSX_TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s>/])([^>]*?)(/?)>")
-_R_ATTR = re.compile(rb"""\sr\s*=\s*["']([A-Z]{0,3})([0-9]+)["']""")
+_LAST_ROW = re.compile(rb'<row r="([0-9]{1,7})"')
+_ODD_CELL = re.compile(rb'<c(?! r=")[\s>/]')  # a cell whose first attribute is not r="
+_PREFIXED = re.compile(rb":(?:c|row)[\s>/]")  # a cell or row tag with a namespace prefix
+_SPACED_R = re.compile(rb"r\s+=")  # an attribute r with blanks before its equals sign
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"')
+_XLSX_TAG = re.compile(rb"""<(?:[\w.-]+:)?(row|c)(?=[\s>/])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_R_ATTR = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]*)([0-9]+)["']""")
+_TAG_START = re.compile(rb"<(?:[\w.-]+:)?(?:row|c)[\s>/]")
+_SHEET_DATA = (b"<sheetData>", b"</sheetData>")
 _UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError,
                NotImplementedError)  # fmt: skip
 
@@ -101,20 +107,60 @@ def _maybe_sheet(name: str) -> bool:
     return name.endswith(".xml") and name != "[Content_Types].xml"
 
 
-def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
-    """The part's bytes in pieces that each end just before a ``<`` (no tag is cut in two)."""
-    tail = b""
-    with zf.open(info) as f:
-        while block := f.read(CHUNK):
-            data = tail + block
-            cut = data.rfind(b"<")
-            if cut <= 0:
-                tail = data
+def _blocks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The part's bytes, inflated by a second thread (zlib runs without the GIL) while the
+    caller scans the block before."""
+    pending: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def hand(item: bytes | BaseException | None) -> None:
+        while not stop.is_set():
+            try:
+                pending.put(item, timeout=0.1)
+                return
+            except queue.Full:
                 continue
-            yield data[:cut]
-            tail = data[cut:]
+
+    def inflate() -> None:
+        try:
+            with zf.open(info) as f:
+                while not stop.is_set() and (block := f.read(CHUNK)):
+                    hand(block)
+            hand(None)
+        except BaseException as exc:  # raised again by the reader
+            hand(exc)
+
+    worker = threading.Thread(target=inflate, name="extent-inflate", daemon=True)
+    worker.start()
+    try:
+        while (item := pending.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _pieces(zf: zipfile.ZipFile, info: zipfile.ZipInfo, end: bytes) -> Iterator[bytes]:
+    """The part's bytes in pieces that each end just before ``end`` (or just after it when
+    ``end`` is a closing tag), so that no tag (or no ODS row) is cut in two."""
+    tail, keep = b"", len(end) if end.startswith(b"</") else 0
+    for block in _blocks(zf, info):
+        data = tail + block
+        cut = data.rfind(end)
+        if cut <= 0:
+            tail = data
+            continue
+        yield data[: cut + keep]
+        tail = data[cut + keep :]
     if tail:
         yield tail
+
+
+def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The part's bytes in pieces that each end just before a ``<``."""
+    return _pieces(zf, info, b"<")
 
 
 def _refuse(file: str, part: str, rows: int, cols: int, valued: int | None, limits: Limits) -> None:
@@ -140,89 +186,141 @@ def _refuse(file: str, part: str, rows: int, cols: int, valued: int | None, limi
 
 
 def _column_index(letters: bytes) -> int:
-    """b'A' -> 1, b'XFD' -> 16384."""
+    """b'A' -> 1, b'XFD' -> 16384 (lower case as calamine reads it: b'xfd' -> 16384)."""
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + ch - 64
     return n
 
 
-@lru_cache(maxsize=64)
-def _past_row(max_row: int) -> re.Pattern[bytes]:
-    """A cell numbered past ``max_row``: more digits, or as many and a greater number."""
-    digits = str(max_row)
-    greater = [f"[0-9]{{{len(digits) + 1},}}"] + [
-        f"{digits[:i]}[{int(d) + 1}-9][0-9]{{{len(digits) - i - 1}}}"
-        for i, d in enumerate(digits)
-        if d != "9"
+def _round_up(n: int) -> int:
+    """``n`` rounded up past its two leading digits (103296 -> 109999): a bound the cell
+    search states in few alternatives."""
+    if n < 100:
+        return n
+    unit = 10 ** (len(str(n)) - 2)
+    return (n // unit + 1) * unit - 1
+
+
+def _greater(bound: str, digit: bool) -> str:
+    """A regular expression for the numbers (or column letters) past ``bound``: more digits
+    (letters), or as many and a greater one at some place."""
+    any_, top = ("[0-9]", "9") if digit else ("[A-Z]", "Z")
+    n = len(bound)
+    places = [f"{any_}{{{n + 1},}}"] + [
+        f"{bound[:i]}[{chr(ord(ch) + 1)}-{top}]{any_}{{{n - i - 1}}}"
+        for i, ch in enumerate(bound)
+        if ch != top
     ]
-    return re.compile(f'<c r="[A-Z]{{1,3}}(?:{"|".join(greater)})"'.encode())
+    return "|".join(places)
+
+
+@lru_cache(maxsize=64)
+def _beyond(rows: int, cols: str) -> re.Pattern[bytes]:
+    """A cell reference not in the form ``[A-Z]{1,3}[1-9][0-9]*`` or past the bounds: lower
+    case, a leading zero, a column past ``cols`` or a row past ``rows``."""
+    past_col = _greater(cols, digit=False) if cols else "[A-Z]"
+    past_row = _greater(str(rows), digit=True)
+    return re.compile(f'<c r="(?:[^A-Z]|{past_col}|[A-Z]{{1,3}}(?:0|{past_row}))'.encode())
+
+
+class _Span:
+    """Where ``<sheetData>`` lies in each piece of a sheet: calamine reads cells there only."""
+
+    def __init__(self) -> None:
+        self.state = "before"
+
+    def bounds(self, data: bytes) -> tuple[int, int]:
+        if data.count(b"sheetData") != sum(data.count(tag) for tag in _SHEET_DATA):
+            raise _Measure  # prefixed, with attributes, empty, or in a text
+        lo = 0
+        if self.state == "before":
+            lo = data.find(_SHEET_DATA[0])
+            if lo < 0:
+                return 0, 0
+            self.state = "inside"
+        if self.state == "inside":
+            hi = data.find(_SHEET_DATA[1], lo)
+            if hi < 0:
+                return lo, len(data)
+            self.state = "after"
+            return lo, hi
+        return 0, 0
 
 
 def _check_xlsx_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limits: Limits) -> None:
-    """The fast path: rows numbered, every cell's tag starting ``<c r="``, no prefixed tags.
+    """The fast path, for sheets as Excel, LibreOffice and the usual libraries write them.
 
-    It never refuses: a part that may be too large, a cell numbered past every row, anything
-    irregular goes to :func:`_measure_xlsx_part`, which decides. Columns A-Z are not told apart
-    (26 are assumed).
+    Every cell tag starts ``<c r="`` with its reference in capitals, no tag has a prefix, and
+    no other attribute ``r`` stands in a tag (calamine takes the last one): then the cells'
+    rectangle is bounded by their references. The bounds come from the last row of each piece
+    (rounded up) and grow when a cell is found past them; a few byte counts and two searches
+    a piece. It never refuses: anything irregular, or a rectangle that may be too large, goes
+    to :func:`_measure_xlsx_part`, which decides.
     """
-    max_row = wide = valued = 0
-    for data in _chunks(zf, info):
-        numbers = _ROW_R.findall(data)
-        if numbers:
-            max_row = max(max_row, *map(int, numbers))
-        rows = data.count(b"<row")
-        if rows != len(numbers) and rows - data.count(b"<rowBreaks") != len(numbers):
-            raise _Measure  # a row without a number (or not first): cells follow the row before
-        if _ODD_CELL.search(data) or b":c" in data:
-            raise _Measure  # a cell without its number first, or a prefixed tag
-        # An r attribute calamine would read that is not the cell's one ``r="``: a second one
-        # (the last wins), single quotes, other blanks, or blanks around an equals sign (also
-        # in text: that only costs the measure).
-        plain = data.translate(_PLAIN)
-        if (
-            plain.count(b' r="') != data.count(b'<c r="') + len(numbers)
-            or b" =" in plain
-            or b"= " in plain
-        ):
-            raise _Measure
-        if _past_row(max_row).search(data):
-            raise _Measure  # a cell numbered past every row
-        if columns := set(_COLUMN.findall(data)):
-            wide = max(wide, *map(_column_index, columns))
-        valued += data.count(b"</c>")
-    cols = wide or 26
-    if max_row > limits.max_rows or cols > limits.max_columns:
-        raise _Measure  # rows may be numbered without a value in them: count what calamine keeps
-    if max_row * cols > max(DENSE_FLOOR, SPARSE_FACTOR * valued):
+    rows = cols = valued = 0
+    letters = ""
+    span = _Span()
+    with contextlib.closing(_chunks(zf, info)) as pieces:
+        for data in pieces:
+            lo, hi = span.bounds(data)
+            if _ODD_CELL.search(data) or _PREFIXED.search(data) or _SPACED_R.search(data, lo, hi):
+                raise _Measure
+            if data.count(b"r=", lo, hi) != data.count(b'<c r="', lo, hi) + data.count(
+                b'<row r="', lo, hi
+            ):
+                raise _Measure  # an attribute r that is not a cell's or a row's first one
+            last = data.rfind(b'<row r="', lo, hi)
+            if last >= 0 and (number := _LAST_ROW.match(data, last)):
+                rows = max(rows, _round_up(int(number.group(1))))
+            if _beyond(rows, letters).search(data):
+                refs = _CELL_REF.findall(data)
+                if len(refs) != data.count(b'<c r="'):
+                    raise _Measure  # a reference in another form
+                if refs:
+                    wide = max(set(col for col, _ in refs), key=lambda c: (len(c), c))
+                    if _column_index(wide) > cols:
+                        cols, letters = _column_index(wide), wide.decode()
+                    rows = max(rows, _round_up(max(map(int, {row for _, row in refs}))))
+            if rows > limits.max_rows or cols > limits.max_columns:
+                raise _Measure  # maybe over a limit: count what calamine keeps
+            valued += data.count(b"</c>", lo, hi)
+    if rows * cols > max(DENSE_FLOOR, SPARSE_FACTOR * valued):
         raise _Measure
 
 
 def _measure_xlsx_part(
     zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limits: Limits
 ) -> None:
-    """Place every cell as calamine does, or further: a cell is where its ``r`` says, else one
-    column after the cell before; a row is where its ``r`` says, else after every row so far.
-    A row holding a value counts at its own number too, whatever its cells say."""
+    """Place every cell as calamine does, or further: a cell is where its ``r`` says (any
+    case, the last of several), else one column after the cell before; a row is where its
+    ``r`` says, else after every row so far. A row holding a value counts at its own number
+    too, whatever its cells say. A cell or row tag that cannot be read whole (a quote never
+    closed, a tag over a piece's end) makes the part unreadable."""
     row = seen = col = max_row = max_col = valued = 0
-    for data in _chunks(zf, info):
-        for m in _XLSX_TAG.finditer(data):
-            tag, attrs, empty = m.groups()
-            refs = _R_ATTR.findall(attrs)  # calamine takes the last of several
-            ref = refs[-1] if refs else None
-            if tag == b"row":
-                row, col = (int(ref[1]) if ref else seen + 1), 0
-                seen = max(seen, row)
-                continue
-            if ref and ref[0]:
-                col, at = _column_index(ref[0]), int(ref[1])
-                seen = max(seen, at)
-            else:
-                col, at = col + 1, row
-            if not empty:
-                valued += 1
-                max_row, max_col = max(max_row, row, at), max(max_col, col)
-        _refuse(file, info.filename, max_row, max_col, None, limits)  # stop as soon as over
+    with contextlib.closing(_chunks(zf, info)) as pieces:
+        for data in pieces:
+            tags = 0
+            for m in _XLSX_TAG.finditer(data):
+                tags += 1
+                tag, attrs = m.groups()
+                refs = _R_ATTR.findall(attrs)  # calamine takes the last of several
+                ref = refs[-1] if refs else None
+                if tag == b"row":
+                    row, col = (int(ref[1]) if ref else seen + 1), 0
+                    seen = max(seen, row)
+                    continue
+                if ref and ref[0]:
+                    col, at = _column_index(ref[0]), int(ref[1])
+                    seen = max(seen, at)
+                else:
+                    col, at = col + 1, row
+                if not attrs.rstrip().endswith(b"/"):
+                    valued += 1
+                    max_row, max_col = max(max_row, row, at), max(max_col, col)
+            if tags != len(_TAG_START.findall(data)):
+                raise zipfile.BadZipFile(f"unreadable cell markup in {info.filename}")
+            _refuse(file, info.filename, max_row, max_col, None, limits)  # stop as soon as over
     _refuse(file, info.filename, max_row, max_col, valued, limits)
 
 
@@ -234,18 +332,19 @@ def _check_ods(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limits: Li
     taken one at a time with byte searches (a 100,000-line export is 380 MB of XML).
     """
     table = _OdsTable(file, limits)
-    for data in _ods_rows(zf, info):
-        for piece in data.split(_ODS_ROW_END):
-            start = piece.rfind(b"<table:table-row")
-            if start < 0:
-                continue
-            if _ODS_TABLE.search(piece, 0, start):
-                table.verdict()
-                table = _OdsTable(file, limits)
-            for empty_row in _ODS_EMPTY_ROW.finditer(piece, 0, start):  # <table:table-row .../>
-                table.rows += _repeats(empty_row.group(0), b"rows")
-            gt = piece.find(b">", start)
-            table.row(_repeats(piece[start:gt], b"rows"), piece[gt:])
+    with contextlib.closing(_ods_rows(zf, info)) as pieces:
+        for data in pieces:
+            for piece in data.split(_ODS_ROW_END):
+                start = piece.rfind(b"<table:table-row")
+                if start < 0:
+                    continue
+                if _ODS_TABLE.search(piece, 0, start):
+                    table.verdict()
+                    table = _OdsTable(file, limits)
+                for empty_row in _ODS_EMPTY_ROW.finditer(piece, 0, start):  # <table:table-row .../>
+                    table.rows += _repeats(empty_row.group(0), b"rows")
+                gt = piece.find(b">", start)
+                table.row(_repeats(piece[start:gt], b"rows"), piece[gt:])
     table.verdict()
 
 
@@ -264,19 +363,7 @@ def _repeats(tag: bytes, what: bytes) -> int:
 
 def _ods_rows(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
     """content.xml in pieces that each end with a whole row."""
-    tail = b""
-    with zf.open(info) as f:
-        while block := f.read(CHUNK):
-            data = tail + block
-            cut = data.rfind(_ODS_ROW_END)
-            if cut < 0:
-                tail = data
-                continue
-            cut += len(_ODS_ROW_END)
-            yield data[:cut]
-            tail = data[cut:]
-    if tail:
-        yield tail
+    return _pieces(zf, info, _ODS_ROW_END)
 
 
 class _OdsTable:
