@@ -540,6 +540,15 @@ BUILDERS: dict[str, Callable[[Path], object]] = {
     "spaced_cell_reference.xlsx": lambda p: raw_xlsx(
         p, _rows_sheet([HEADER], "<row r='2'><c r = 'XFD1048576'><v>1</v></c></row>")
     ),
+    "lowercase_cell_reference.xlsx": lambda p: raw_xlsx(
+        p, _rows_sheet([HEADER, order_row("SP-3")], f'<row r="3">{cell("xfd400000", "x")}</row>')
+    ),
+    "four_letter_column.xlsx": lambda p: raw_xlsx(
+        p, _rows_sheet([HEADER, order_row("SP-4")], f'<row r="3">{cell("ZZZZ5000", "x")}</row>')
+    ),
+    "quoted_bracket_cell_reference.xlsx": lambda p: raw_xlsx(
+        p, _rows_sheet([HEADER], '<row r="2"><c t=">" r="XFD1048576"><v>1</v></c></row>')
+    ),
     "implicit_cells_far.xlsx": lambda p: raw_xlsx(
         p,
         _SHEET.format(
