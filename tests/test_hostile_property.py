@@ -27,6 +27,7 @@ import traceback
 import zipfile
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 import openpyxl
 from hypothesis import HealthCheck, example, given, settings
@@ -203,18 +204,25 @@ def test_a_sheet_with_cells_anywhere_reads_or_is_refused(sheet_xml: str) -> None
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(sparse_sheets())
-@example(M._SHEET.format(rows=M.sheet_rows([(1, M.HEADER)]) + FOUND[2]))
-@example(M._SHEET.format(rows=M.sheet_rows([(1, M.HEADER)]) + FOUND[3]))
-def test_the_fast_sheet_measure_never_passes_what_the_full_one_refuses(sheet_xml: str) -> None:
+@given(sparse_sheets(), st.sampled_from([None, 64, 512]))
+@example(M._SHEET.format(rows=M.sheet_rows([(1, M.HEADER)]) + FOUND[2]), None)
+@example(M._SHEET.format(rows=M.sheet_rows([(1, M.HEADER)]) + FOUND[3]), 64)
+def test_the_fast_sheet_measure_never_passes_what_the_full_one_refuses(
+    sheet_xml: str, piece: int | None
+) -> None:
     """The fast path may send a sheet to the full measure; when it passes one itself, the full
-    measure (placing every cell as calamine does) passes it too."""
-    with tempfile.TemporaryDirectory() as tmp:
+    measure (placing every cell as calamine does) passes it too. ``piece``: the sheet is read
+    in pieces of that many bytes, half of them checked by a forked process (as a large sheet
+    is on two cores); None: one process, the usual pieces."""
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        if piece:
+            stack.enter_context(mock.patch.multiple(extent, CHUNK=piece, HALVES_FROM=0))
         path = M.raw_xlsx(Path(tmp) / "sparse.xlsx", sheet_xml)
         with zipfile.ZipFile(path) as zf:
             part = next(i for i in zf.infolist() if i.filename.startswith("xl/worksheets/"))
             try:
-                extent._check_xlsx_part(zf, part, path.name, Limits())
+                extent._check_xlsx_halves(path, zf, part, Limits())
             except extent._Measure:
                 return
             extent._measure_xlsx_part(zf, part, path.name, Limits())

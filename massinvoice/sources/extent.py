@@ -15,9 +15,12 @@ else is measured cell by cell, the way calamine places cells.
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import posixpath
 import queue
 import re
+import signal
 import threading
 import zipfile
 import zlib
@@ -32,6 +35,7 @@ from massinvoice.config import Limits
 from massinvoice.errors import FILE, Problem
 
 CHUNK = 8 << 20
+HALVES_FROM = 16 << 20  # a sheet part this large is checked by two processes, half each
 DENSE_FLOOR = 2_000_000  # cells any sheet may span, however empty (some 200 MB loaded)
 SPARSE_FACTOR = 4  # beyond the floor, a sheet may span this many cells per cell written
 
@@ -71,7 +75,7 @@ def check_extent(path: Path, limits: Limits) -> None:
                     _check_ods(zf, info, path.name, limits)
                 elif (name in sheets) if sheets else _maybe_sheet(name):
                     try:
-                        _check_xlsx_part(zf, info, path.name, limits)
+                        _check_xlsx_halves(path, zf, info, limits)
                     except _Measure:
                         _measure_xlsx_part(zf, info, path.name, limits)
     except _UNREADABLE as exc:
@@ -248,7 +252,9 @@ class _Span:
         return 0, 0
 
 
-def _check_xlsx_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limits: Limits) -> None:
+def _check_xlsx_part(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, share: tuple[int, int] = (0, 1)
+) -> tuple[int, int, int]:
     """The fast path, for sheets as Excel, LibreOffice and the usual libraries write them.
 
     Every cell tag starts ``<c r="`` with its reference in capitals, no tag has a prefix, and
@@ -257,22 +263,27 @@ def _check_xlsx_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limi
     (rounded up) and grow when a cell is found past them; a few byte counts and two searches
     a piece. It never refuses: anything irregular, or a rectangle that may be too large, goes
     to :func:`_measure_xlsx_part`, which decides.
+
+    ``share`` (k, n): only the pieces numbered k modulo n are checked (the row bounds come from
+    all of them). Returns the bounds of the rows and columns and the cells with a value found.
     """
     rows = cols = valued = 0
     letters = ""
     span = _Span()
     with contextlib.closing(_chunks(zf, info)) as pieces:
-        for data in pieces:
+        for number, data in enumerate(pieces):
             lo, hi = span.bounds(data)
+            last = data.rfind(b'<row r="', lo, hi)
+            if last >= 0 and (tag := _LAST_ROW.match(data, last)):
+                rows = max(rows, _round_up(int(tag.group(1))))
+            if number % share[1] != share[0]:
+                continue
             if _ODD_CELL.search(data) or _PREFIXED.search(data) or _SPACED_R.search(data, lo, hi):
                 raise _Measure
             if data.count(b"r=", lo, hi) != data.count(b'<c r="', lo, hi) + data.count(
                 b'<row r="', lo, hi
             ):
                 raise _Measure  # an attribute r that is not a cell's or a row's first one
-            last = data.rfind(b'<row r="', lo, hi)
-            if last >= 0 and (number := _LAST_ROW.match(data, last)):
-                rows = max(rows, _round_up(int(number.group(1))))
             if _beyond(rows, letters).search(data):
                 refs = _CELL_REF.findall(data)
                 if len(refs) != data.count(b'<c r="'):
@@ -285,8 +296,74 @@ def _check_xlsx_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limi
             if rows > limits.max_rows or cols > limits.max_columns:
                 raise _Measure  # maybe over a limit: count what calamine keeps
             valued += data.count(b"</c>", lo, hi)
+    return rows, cols, valued
+
+
+def _check_xlsx_halves(
+    path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits
+) -> None:
+    """The fast path over the whole part: a large part on a machine with two cores or more is
+    checked by a forked process and this one, half the pieces each (the time it takes is most
+    of reading a large export otherwise). Raises :class:`_Measure` as the fast path does."""
+    if info.file_size < HALVES_FROM or not _two_cores():
+        bounds = [_check_xlsx_part(zf, info, limits)]
+    else:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the other half; never returns
+            code = 1
+            try:
+                os.close(read_end)
+                with zipfile.ZipFile(path) as own:
+                    try:
+                        found = _check_xlsx_part(own, own.getinfo(info.filename), limits, (1, 2))
+                    except _Measure:
+                        found = None
+                os.write(write_end, json.dumps(found).encode())
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        done = False
+        try:
+            mine = _check_xlsx_part(zf, info, limits, (0, 2))
+            done = True
+        finally:
+            theirs = _collect(read_end, pid, kill=not done)
+        if theirs is None:
+            raise _Measure  # the other half is irregular (or its process failed): measure all
+        bounds = [mine, theirs]
+    rows, cols = max(b[0] for b in bounds), max(b[1] for b in bounds)
+    valued = sum(b[2] for b in bounds)
+    if rows > limits.max_rows or cols > limits.max_columns:
+        raise _Measure
     if rows * cols > max(DENSE_FLOOR, SPARSE_FACTOR * valued):
         raise _Measure
+
+
+def _two_cores() -> bool:
+    if not hasattr(os, "fork"):
+        return False
+    cores = (
+        os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    )
+    return len(cores) >= 2
+
+
+def _collect(read_end: int, pid: int, kill: bool) -> tuple[int, int, int] | None:
+    """The forked half's bounds, or None (irregular, failed or killed); the process reaped."""
+    if kill:
+        os.kill(pid, signal.SIGKILL)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if kill or os.waitstatus_to_exitcode(status) != 0:
+        return None
+    try:
+        found = json.loads(data)
+    except ValueError:
+        return None
+    return tuple(found) if isinstance(found, list) and len(found) == 3 else None
 
 
 def _measure_xlsx_part(
