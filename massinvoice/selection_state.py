@@ -27,7 +27,7 @@ from typing import Any
 from massinvoice import __version__
 from massinvoice.model import Filters, Order
 from massinvoice.selection_cells import cell_text
-from massinvoice.selection_xml import INT, STR, VALUE, Cell, RowTemplate, SheetRows, Strings, number
+from massinvoice.selection_xml import INT, STR, VALUE, Cell, RowTemplate, SheetRows, number
 
 FORMAT_VERSION = 1
 STATE_SHEET = "_massinvoice"
@@ -99,7 +99,7 @@ def state_rows(
          Cell(STR, None), Cell(STR, None), Cell(VALUE, None)]
     ).render  # fmt: skip
 
-    def render(t: Strings) -> Iterator[str]:
+    def render(t: dict[str, str]) -> Iterator[str]:
         r = 0
         for key, value in meta:
             r += 1
@@ -130,7 +130,8 @@ def state_rows(
                     t[_text(line.min_price)], t[_text(line.amount)], number(line.confirmed_boxes),
                 )  # fmt: skip
 
-    return SheetRows(part, render, last_row, max(len(ORDER_FIELDS), len(LINE_FIELDS)) - 1)
+    last_col = max(len(ORDER_FIELDS), len(LINE_FIELDS)) - 1
+    return SheetRows(part, render, last_row, last_col, apart=True)
 
 
 def read_state(rows: Sequence[Sequence[Any]]) -> tuple[dict[str, Any], OrderRecords, LineRecords]:

@@ -11,8 +11,10 @@ characters), so any text from an export stays text.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import queue
 import re
+import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,6 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
+
+from massinvoice.forking import Forked, two_cores
 
 SST_PART = "xl/sharedStrings.xml"
 _EPOCH = dt.date(1899, 12, 30)
@@ -101,6 +105,22 @@ class Strings(dict[str, str]):
             yield f"<si>{_t_element(text)}</si>"
 
 
+class InlineStrings(dict[str, str]):
+    """The tails :class:`Strings` gives, with the text in the cell (``t="inlineStr"``) instead
+    of the shared table: for a sheet rendered apart from the others, by another process."""
+
+    def __init__(self) -> None:
+        super().__init__({"": ">"})
+
+    def __missing__(self, value: str) -> str:
+        tail = self[value] = f' t="inlineStr"><is>{_t_element(value)}</is>'
+        return tail
+
+    def text(self, value: str) -> str:
+        """The tail of a text cell."""
+        return self[value]
+
+
 def number(value: int | Decimal | float | None) -> str:
     """A numeric cell's ``<v>`` element, or nothing for an empty cell."""
     return "" if value is None else f"<v>{value}</v>"
@@ -167,10 +187,11 @@ class SheetRows:
     rows: Callable[[Strings], Iterable[str]]
     last_row: int  # 1-based, the last row the generator writes
     last_col: int  # 0-based
+    apart: bool = False  # rendered with InlineStrings, by a forked process on two cores
 
 
-def _spliced(xml: bytes, rows: SheetRows, strings: Strings) -> Iterator[bytes]:
-    """The worksheet part with the generated rows inserted in row order."""
+def _spliced(xml: bytes, rows: SheetRows, body: Iterable[bytes]) -> Iterator[bytes]:
+    """The worksheet part with the generated rows (``body``) inserted in row order."""
     if b"<sheetData/>" in xml:
         head, tail = xml.split(b"<sheetData/>", 1)
         head += b"<sheetData>"
@@ -185,7 +206,7 @@ def _spliced(xml: bytes, rows: SheetRows, strings: Strings) -> Iterator[bytes]:
                 break
         head, tail = xml[:cut], xml[cut:]
     yield _fix_dimension(head, rows)
-    yield from _chunks(rows.rows(strings))
+    yield from body
     yield tail
 
 
@@ -236,16 +257,25 @@ class Package:
         without the GIL), so on two cores compression costs almost no wall time.
         """
         by_part = {s.part: s for s in sheets}
-        with _ZipWriter(target, level) as out, zipfile.ZipFile(self.data) as src:
-            for info in src.infolist():
-                if info.filename == SST_PART:
-                    continue  # complete only once every row is rendered
-                data = src.read(info.filename)
-                rows = by_part.get(info.filename)
-                out.member(
-                    info.filename, [data] if rows is None else _spliced(data, rows, self.strings)
-                )
-            out.member(SST_PART, self._shared_strings(src.read(SST_PART)))
+        apart = {s.part: _Apart(s) for s in sheets if s.apart}  # forked before any thread
+        try:
+            with _ZipWriter(target, level) as out, zipfile.ZipFile(self.data) as src:
+                for info in src.infolist():  # sheets rendered apart last: they take longest
+                    rows = by_part.get(info.filename)
+                    if info.filename == SST_PART or (rows is not None and rows.apart):
+                        continue  # the shared strings are complete once every row is rendered
+                    data = src.read(info.filename)
+                    if rows is None:
+                        out.member(info.filename, [data])
+                    else:
+                        body = _chunks(rows.rows(self.strings))
+                        out.member(info.filename, _spliced(data, rows, body))
+                for part, sheet in apart.items():
+                    out.member(part, _spliced(src.read(part), sheet.sheet, sheet.pieces()))
+                out.member(SST_PART, self._shared_strings(src.read(SST_PART)))
+        finally:
+            for sheet in apart.values():
+                sheet.close()
 
     def _shared_strings(self, sst: bytes) -> Iterator[bytes]:
         opening = _SST_OPEN.search(sst)
@@ -260,6 +290,46 @@ class Package:
         yield sst[opening.end() : closing]
         yield from _chunks(self.strings.xml())
         yield b"</sst>"
+
+
+class _Apart:
+    """A sheet's rows rendered by a forked process into a temporary file while this process
+    renders the other sheets; rendered here when forking cannot pay or the process failed.
+    Either way the bytes are the same (its text is inline, the shared table stays ours)."""
+
+    def __init__(self, sheet: SheetRows):
+        self.sheet = sheet
+        self.file: Path | None = None
+        self.child: Forked | None = None
+        if two_cores():
+            fd, name = tempfile.mkstemp(prefix="massinvoice-", suffix=".xml")
+            os.close(fd)
+            self.file = Path(name)
+            self.child = Forked(lambda: _render_to(sheet, Path(name)))
+
+    def pieces(self) -> Iterator[bytes]:
+        """The rendered rows, waiting for the forked process if there is one."""
+        child, self.child = self.child, None
+        if child is not None and child.result()[0] and self.file is not None:
+            with self.file.open("rb") as f:
+                while block := f.read(1 << 20):
+                    yield block
+            return
+        yield from _chunks(self.sheet.rows(InlineStrings()))
+
+    def close(self) -> None:
+        """Stop the forked process if it is still wanted by no one; remove its file."""
+        if self.child is not None:
+            self.child.result(kill=True)
+            self.child = None
+        if self.file is not None:
+            self.file.unlink(missing_ok=True)
+
+
+def _render_to(sheet: SheetRows, path: Path) -> None:
+    with path.open("wb") as f:
+        for chunk in _chunks(sheet.rows(InlineStrings())):
+            f.write(chunk)
 
 
 class _ZipWriter:

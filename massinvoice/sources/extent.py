@@ -15,12 +15,9 @@ else is measured cell by cell, the way calamine places cells.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import posixpath
 import queue
 import re
-import signal
 import threading
 import zipfile
 import zlib
@@ -33,6 +30,7 @@ from defusedxml import DefusedXmlException
 
 from massinvoice.config import Limits
 from massinvoice.errors import FILE, Problem
+from massinvoice.forking import Forked, two_cores
 
 CHUNK = 8 << 20
 HALVES_FROM = 16 << 20  # a sheet part this large is checked by two processes, half each
@@ -305,34 +303,19 @@ def _check_xlsx_halves(
     """The fast path over the whole part: a large part on a machine with two cores or more is
     checked by a forked process and this one, half the pieces each (the time it takes is most
     of reading a large export otherwise). Raises :class:`_Measure` as the fast path does."""
-    if info.file_size < HALVES_FROM or not _two_cores():
+    if info.file_size < HALVES_FROM or not two_cores():
         bounds = [_check_xlsx_part(zf, info, limits)]
     else:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the other half; never returns
-            code = 1
-            try:
-                os.close(read_end)
-                with zipfile.ZipFile(path) as own:
-                    try:
-                        found = _check_xlsx_part(own, own.getinfo(info.filename), limits, (1, 2))
-                    except _Measure:
-                        found = None
-                os.write(write_end, json.dumps(found).encode())
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write_end)
+        other = Forked(lambda: _other_half(path, info.filename, limits))
         done = False
         try:
             mine = _check_xlsx_part(zf, info, limits, (0, 2))
             done = True
         finally:
-            theirs = _collect(read_end, pid, kill=not done)
-        if theirs is None:
+            finished, theirs = other.result(kill=not done)
+        if not finished or theirs is None:
             raise _Measure  # the other half is irregular (or its process failed): measure all
-        bounds = [mine, theirs]
+        bounds = [mine, tuple(theirs)]
     rows, cols = max(b[0] for b in bounds), max(b[1] for b in bounds)
     valued = sum(b[2] for b in bounds)
     if rows > limits.max_rows or cols > limits.max_columns:
@@ -341,29 +324,14 @@ def _check_xlsx_halves(
         raise _Measure
 
 
-def _two_cores() -> bool:
-    if not hasattr(os, "fork"):
-        return False
-    cores = (
-        os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
-    )
-    return len(cores) >= 2
-
-
-def _collect(read_end: int, pid: int, kill: bool) -> tuple[int, int, int] | None:
-    """The forked half's bounds, or None (irregular, failed or killed); the process reaped."""
-    if kill:
-        os.kill(pid, signal.SIGKILL)
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if kill or os.waitstatus_to_exitcode(status) != 0:
-        return None
-    try:
-        found = json.loads(data)
-    except ValueError:
-        return None
-    return tuple(found) if isinstance(found, list) and len(found) == 3 else None
+def _other_half(path: Path, name: str, limits: Limits) -> tuple[int, int, int] | None:
+    """The forked process's half, with its own handle on the file (a shared one would share
+    the file position)."""
+    with zipfile.ZipFile(path) as own:
+        try:
+            return _check_xlsx_part(own, own.getinfo(name), limits, (1, 2))
+        except _Measure:
+            return None
 
 
 def _measure_xlsx_part(

@@ -1,0 +1,64 @@
+"""Work handed to a forked process while this one does other work, on two cores or more.
+
+A forked child shares what the parent holds at the fork (no pickling of large records) and
+gives back a small JSON result through a pipe. It never returns into the caller's code: it
+ends with ``os._exit`` whatever happens. Where there is no ``fork`` (Windows) or one core,
+callers do the work themselves; the result must be the same either way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Callable
+from typing import Any
+
+
+def two_cores() -> bool:
+    """Whether forking can pay: ``fork`` exists and two cores are ours to use."""
+    if not hasattr(os, "fork"):
+        return False
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) >= 2
+    return (os.cpu_count() or 1) >= 2
+
+
+class Forked:
+    """``work()`` running in a forked child; :meth:`result` waits for it and reaps it.
+
+    Fork before starting any thread of your own: the child has only the forking thread.
+    """
+
+    def __init__(self, work: Callable[[], Any]):
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            code = 1
+            try:
+                os.close(read_end)
+                with os.fdopen(write_end, "wb") as pipe:
+                    pipe.write(json.dumps(work()).encode())
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        self.pid, self._read_end, self._done = pid, read_end, False
+
+    def result(self, *, kill: bool = False) -> tuple[bool, Any]:
+        """``(True, value)`` when the child finished its work, ``(False, None)`` when it failed
+        or was killed (``kill``: stop it first, its work is no longer wanted)."""
+        if self._done:
+            raise RuntimeError("the result was already taken")
+        self._done = True
+        if kill:
+            os.kill(self.pid, signal.SIGKILL)
+        with os.fdopen(self._read_end, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        if kill or os.waitstatus_to_exitcode(status) != 0:
+            return False, None
+        try:
+            return True, json.loads(data)
+        except ValueError:
+            return False, None
