@@ -12,8 +12,8 @@ Measures, each in its own process so the peak memory of one does not hide anothe
 
 Usage: ``python benchmarks/bench_select.py [--orders 20000] [--repeat 3] [--dir DIR]``.
 The export comes from ``samples/generate.py`` when it is there, else it is built here. Wall time
-and CPU time are both shown (best of ``--repeat`` runs); on a shared, busy machine the CPU-time
-ratio is the steadier one.
+and CPU time are both shown (best of ``--repeat`` runs; CPU time includes the forked processes
+that check a large sheet and render the hidden sheet on two cores). The targets are on wall time.
 """
 
 from __future__ import annotations
@@ -68,14 +68,24 @@ def _synthetic_export(n_orders: int, path: Path) -> None:
     wb.close()
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of the processes it forked and reaped."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def _child_peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 class _Clock:
-    """Wall and CPU seconds since it was made."""
+    """Wall and CPU seconds (forked helpers included) since it was made."""
 
     def __init__(self) -> None:
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        self.wall, self.cpu = time.perf_counter(), _cpu()
 
     def split(self) -> tuple[float, float]:
-        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+        return time.perf_counter() - self.wall, _cpu() - self.cpu
 
 
 def part_bare_read(path: str) -> dict:
@@ -173,7 +183,7 @@ PARTS = {
 def run_part(name: str, *args: str, repeat: int = 1) -> dict:
     """Best wall and best CPU time of ``repeat`` fresh processes, and the largest peak RSS."""
     best: dict | None = None
-    peak, cpu = 0.0, float("inf")
+    peak, helper, cpu = 0.0, 0.0, float("inf")
     for _ in range(repeat):
         out = subprocess.run(
             [sys.executable, __file__, "--part", name, *args],
@@ -181,11 +191,12 @@ def run_part(name: str, *args: str, repeat: int = 1) -> dict:
         )  # fmt: skip
         result = json.loads(out.stdout.strip().splitlines()[-1])
         peak = max(peak, result["peak_mib"])
+        helper = max(helper, result["helper_mib"])
         cpu = min(cpu, result["cpu"])
         if best is None or result["seconds"] < best["seconds"]:
             best = result
     assert best is not None
-    best["peak_mib"], best["cpu"] = peak, cpu
+    best["peak_mib"], best["helper_mib"], best["cpu"] = peak, helper, cpu
     return best
 
 
@@ -200,7 +211,7 @@ def main() -> int:
     opts = ap.parse_args()
     if opts.part:
         result = PARTS[opts.part](*opts.args)
-        result["peak_mib"] = _peak_mib()
+        result["peak_mib"], result["helper_mib"] = _peak_mib(), _child_peak_mib()
         print(json.dumps(result))
         return 0
 
@@ -247,10 +258,11 @@ def main() -> int:
     print("\n3. peak RSS (target < 1024 MiB)")
     for name, res in (("bare export read", bare), ("select", select),
                       ("bare selection read", bare_sel), ("read_selection", read)):  # fmt: skip
-        print(f"   {name:<22} {res['peak_mib']:7.0f} MiB")
+        helper = f" (a forked helper: {res['helper_mib']:.0f} MiB, its pages mostly shared)"
+        print(f"   {name:<22} {res['peak_mib']:7.0f} MiB{helper if res['helper_mib'] else ''}")
     ok = (
-        min(select["seconds"] / bare["seconds"], select["cpu"] / bare["cpu"]) <= 2
-        and min(read["seconds"] / bare_sel["seconds"], read["cpu"] / bare_sel["cpu"]) <= 2
+        select["seconds"] / bare["seconds"] <= 2
+        and read["seconds"] / bare_sel["seconds"] <= 2
         and max(select["peak_mib"], read["peak_mib"]) < mib
     )
     print("\nall targets met" if ok else "\nSOME TARGETS MISSED")

@@ -47,6 +47,7 @@ from massinvoice.selection_xml import (
     INT,
     STR,
     VALUE,
+    Apart,
     Cell,
     Package,
     RowTemplate,
@@ -142,19 +143,6 @@ def write_selection(
                 "one workbook", level=FILE, hint="narrow the filters (--from/--to, --client ...)",
             )
         )  # fmt: skip
-    rows = []
-    for order in orders:
-        status = order.status
-        amounts = tuple(line.computed_amount for line in order.lines)
-        rows.append(
-            _Row(
-                order, status, order.currency or "/".join(order.currencies) or config.currency,
-                sum(amounts, Decimal(0)), order.fulls(config.fulls),
-                summary(warnings.get(order.order_no, ())),
-                select_all and status is not Status.INVOICED, order.boxes, order.packed_boxes,
-                order.stems, amounts,
-            )
-        )  # fmt: skip
     extra_headers = list(
         dict.fromkeys(h for o in orders for line in o.lines for h, _ in line.extra)
     )
@@ -178,19 +166,36 @@ def write_selection(
         _part(state), orders, language=lang, filters=filters, sources=sources, created=created,
         extra_headers=extra_headers,
     )  # fmt: skip
-    parts = [
-        _selection_sheet(selection, rows, styles, config, filters, sources, created),
-        _lines_sheet(lines, rows, styles, config, extra_headers),
-        hidden,
-    ]
-    write_legend(legend, styles, lang)
-    selection.activate()
-    state.hide()
-    wb.close()
+    hidden_apart = Apart(hidden)  # a forked process starts on it now, while the rest is built
+    try:
+        rows = []
+        for order in orders:
+            status = order.status
+            amounts = tuple(line.computed_amount for line in order.lines)
+            rows.append(
+                _Row(
+                    order, status, order.currency or "/".join(order.currencies) or config.currency,
+                    sum(amounts, Decimal(0)), order.fulls(config.fulls),
+                    summary(warnings.get(order.order_no, ())),
+                    select_all and status is not Status.INVOICED, order.boxes, order.packed_boxes,
+                    order.stems, amounts,
+                )
+            )  # fmt: skip
+        parts = [
+            _selection_sheet(selection, rows, styles, config, filters, sources, created),
+            _lines_sheet(lines, rows, styles, config, extra_headers),
+            hidden,
+        ]
+        write_legend(legend, styles, lang)
+        selection.activate()
+        state.hide()
+        wb.close()
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
-        Package(package).write(tmp, parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            Package(package).write(tmp, parts, started=[hidden_apart])
+    finally:
+        hidden_apart.close()
     return path
 
 

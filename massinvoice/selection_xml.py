@@ -250,14 +250,22 @@ class Package:
         unique = _UNIQUE.search(sst)
         self.strings = Strings(int(unique.group(1)) if unique else 0)
 
-    def write(self, target: Path, sheets: Sequence[SheetRows], *, level: int = 1) -> None:
+    def write(
+        self,
+        target: Path,
+        sheets: Sequence[SheetRows],
+        *,
+        level: int = 1,
+        started: Sequence[Apart] = (),
+    ) -> None:
         """Copy the package to ``target``, streaming the generated rows into their sheets.
 
         Rows are rendered here while a second thread deflates and writes them (zlib works
         without the GIL), so on two cores compression costs almost no wall time.
         """
         by_part = {s.part: s for s in sheets}
-        apart = {s.part: _Apart(s) for s in sheets if s.apart}  # forked before any thread
+        apart = {a.sheet.part: a for a in started}  # ``started``: forked earlier, with a head start
+        apart.update({s.part: Apart(s) for s in sheets if s.apart and s.part not in apart})
         try:
             with _ZipWriter(target, level) as out, zipfile.ZipFile(self.data) as src:
                 for info in src.infolist():  # sheets rendered apart last: they take longest
@@ -292,7 +300,7 @@ class Package:
         yield b"</sst>"
 
 
-class _Apart:
+class Apart:
     """A sheet's rows rendered by a forked process into a temporary file while this process
     renders the other sheets; rendered here when forking cannot pay or the process failed.
     Either way the bytes are the same (its text is inline, the shared table stays ours)."""

@@ -317,7 +317,7 @@ def test_write_is_atomic_and_readable_by_others(tmp_path: Path, monkeypatch) -> 
     os.umask(umask)
     assert mode == 0o666 & ~umask
 
-    def broken(self, target, sheets, level=1):
+    def broken(self, target, sheets, level=1, started=()):
         target.write_bytes(b"half a workbook")
         raise OSError("disk full")
 
