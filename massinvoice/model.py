@@ -16,9 +16,13 @@ from enum import StrEnum
 CENT = Decimal("0.01")
 
 
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(7)}
+
+
 def money(value: Decimal, places: int = 2) -> Decimal:
     """Round half-up to the currency's cents (2 places unless told)."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 class Status(StrEnum):
@@ -88,7 +92,22 @@ class Line:
     @property
     def computed_amount(self) -> Decimal:
         """Quantity x unit price, rounded half-up to cents (0 without a price)."""
-        return money(Decimal(self.quantity) * (self.unit_price or Decimal(0)))
+        quantity = self.bunches if self.unit == "bunch" else self.stems
+        price = self.unit_price
+        if not price:
+            return money(Decimal(quantity) * Decimal(0))
+        return (price * quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def status_of(invoice_no: str, boxes: int, packed_boxes: int) -> Status:
+    """An order's status from its invoice number and its boxes (packed ones capped per line)."""
+    if invoice_no:
+        return Status.INVOICED
+    if boxes > 0 and packed_boxes >= boxes:
+        return Status.PACKED
+    if packed_boxes > 0:
+        return Status.PARTIAL
+    return Status.NOT_PACKED
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,12 +163,11 @@ class Order:
     def status(self) -> Status:
         if self.invoice_no:
             return Status.INVOICED
-        packed, boxes = self.packed_boxes, self.boxes
-        if boxes > 0 and packed >= boxes:
-            return Status.PACKED
-        if packed > 0:
-            return Status.PARTIAL
-        return Status.NOT_PACKED
+        packed = boxes = 0
+        for line in self.lines:
+            boxes += line.boxes
+            packed += min(line.packed_boxes, line.boxes)
+        return status_of(self.invoice_no, boxes, packed)
 
     @property
     def invoiceable(self) -> bool:

@@ -7,18 +7,24 @@ GRAY with ``INVOICED!`` and its number even when the ERP's export does not know 
 from __future__ import annotations
 
 import gc
+import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from massinvoice import checks
 from massinvoice.config import Config
+from massinvoice.errors import InputError
 from massinvoice.filters import apply_filters
+from massinvoice.forking import Forked, two_cores
 from massinvoice.model import Filters, Order, OrderWarning
 from massinvoice.registry import Registry
 from massinvoice.selection_sheet import SheetSource, write_selection
 from massinvoice.sources import describe_sources, load_customers, load_export
+from massinvoice.sources.extent import measured_elsewhere
+from massinvoice.sources.files import ZIPPED, ReadError, check_file
 from massinvoice.text import fold
 
 
@@ -72,14 +78,89 @@ def select_orders(
     # second for 20,000 orders). It runs again once they are gone.
     paused = gc.isenabled()
     gc.disable()
+    options = dict(
+        config=config, filters=filters, select_all=select_all, registry_url=registry_url,
+        use_registry=use_registry,
+    )  # fmt: skip
     try:
-        return _select_orders(
-            exports, out, config=config, filters=filters, select_all=select_all,
-            registry_url=registry_url, use_registry=use_registry,
-        )  # fmt: skip
+        if _measure_beside(exports):
+            done = _select_beside_the_measure(exports, Path(out), options)
+            if done is not None:
+                return done
+        return _select_orders(exports, out, **options)  # type: ignore[arg-type]
     finally:
         if paused:
             gc.enable()
+
+
+MEASURE_BESIDE_FROM = 2 << 20  # workbooks this large (compressed) are measured beside the select
+CHILD_MEMORY = 4 << 30  # what the select beside the measure may take beyond its parent's size
+
+
+def _measure_beside(exports: Sequence[Path]) -> bool:
+    """Whether measuring the workbooks' sheets (most of the time it takes to read a large
+    export) pays to do in this process while a forked one does the select."""
+    if not two_cores():
+        return False
+    try:
+        size = sum(Path(p).stat().st_size for p in exports if Path(p).suffix.lower() in ZIPPED)
+    except OSError:
+        return False
+    return size >= MEASURE_BESIDE_FROM
+
+
+def _select_beside_the_measure(
+    exports: Sequence[Path], out: Path, options: dict[str, Any]
+) -> SelectResult | None:
+    """The select in a forked process (its memory capped, the sheet measure left to us) while
+    this one measures every workbook's sheets; its workbook is renamed into place only when
+    the measure passes them. None when the measure refuses a file or the select fails: the
+    caller then selects here, and reports every problem of every file as always."""
+    paths = [Path(p) for p in exports]
+    part = out.with_name(f".{out.stem}.{os.getpid()}.select{out.suffix}")
+
+    def select() -> dict[str, Any] | None:
+        _cap_memory(CHILD_MEMORY)
+        with open(os.devnull, "w") as quiet:
+            os.dup2(quiet.fileno(), 2)  # an engine refusing to allocate says so on stderr
+        try:
+            with measured_elsewhere(paths):
+                done = _select_orders(paths, part, **options)
+        except InputError:
+            return None
+        return {k: v for k, v in asdict(done).items() if k != "path"}
+
+    child = Forked(select)
+    measured = False
+    try:
+        for path in paths:
+            check_file(path, options["config"].limits, halves=False)
+        measured = True
+    except ReadError:
+        pass
+    finally:
+        finished, found = child.result(kill=not measured)
+        if not (measured and finished and found is not None):
+            part.unlink(missing_ok=True)
+    if not (measured and finished and found is not None):
+        return None
+    os.replace(part, out)
+    return SelectResult(path=out, **found)
+
+
+def _cap_memory(extra: int) -> None:
+    """Limit this process's address space to its size now plus ``extra`` bytes."""
+    import resource  # POSIX only, as fork is
+
+    status = Path("/proc/self/status")
+    if not status.exists():
+        return
+    size = next(
+        int(line.split()[1]) * 1024
+        for line in status.read_text().splitlines()
+        if line.startswith("VmSize:")
+    )
+    resource.setrlimit(resource.RLIMIT_AS, (size + extra, resource.RLIM_INFINITY))
 
 
 def _select_orders(

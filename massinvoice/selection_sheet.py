@@ -39,7 +39,7 @@ from massinvoice.labels import (
     describe_filters,
     pick,
 )
-from massinvoice.model import Filters, Order, OrderWarning, Status
+from massinvoice.model import Filters, Order, OrderWarning, Status, status_of
 from massinvoice.selection_state import FORMAT_VERSION, STATE_SHEET, state_rows
 from massinvoice.selection_style import Styles, write_legend
 from massinvoice.selection_xml import (
@@ -168,19 +168,7 @@ def write_selection(
     )  # fmt: skip
     hidden_apart = Apart(hidden)  # a forked process starts on it now, while the rest is built
     try:
-        rows = []
-        for order in orders:
-            status = order.status
-            amounts = tuple(line.computed_amount for line in order.lines)
-            rows.append(
-                _Row(
-                    order, status, order.currency or "/".join(order.currencies) or config.currency,
-                    sum(amounts, Decimal(0)), order.fulls(config.fulls),
-                    summary(warnings.get(order.order_no, ())),
-                    select_all and status is not Status.INVOICED, order.boxes, order.packed_boxes,
-                    order.stems, amounts,
-                )
-            )  # fmt: skip
+        rows = [_row(order, config, warnings, select_all) for order in orders]
         parts = [
             _selection_sheet(selection, rows, styles, config, filters, sources, created),
             _lines_sheet(lines, rows, styles, config, extra_headers),
@@ -197,6 +185,28 @@ def write_selection(
     finally:
         hidden_apart.close()
     return path
+
+
+def _row(
+    order: Order, config: Config, warnings: Mapping[str, tuple[OrderWarning, ...]], all_: bool
+) -> _Row:
+    """What the order's Selection row shows, its lines added up in one pass."""
+    boxes = packed = stems = 0
+    fulls = Decimal(0)
+    factors = config.fulls
+    for line in order.lines:
+        boxes += line.boxes
+        packed += min(line.packed_boxes, line.boxes)
+        stems += line.stems
+        fulls += line.boxes * factors.get(line.box_type.upper(), Decimal(0))
+    amounts = tuple(line.computed_amount for line in order.lines)
+    status = status_of(order.invoice_no, boxes, packed)
+    currency = order.currency or "/".join(order.currencies) or config.currency
+    return _Row(
+        order, status, currency, sum(amounts, Decimal(0)), fulls,
+        summary(warnings.get(order.order_no, ())), all_ and status is not Status.INVOICED,
+        boxes, packed, stems, amounts,
+    )  # fmt: skip
 
 
 def _part(sheet: xlsxwriter.worksheet.Worksheet) -> str:

@@ -21,7 +21,7 @@ import re
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,8 +62,27 @@ class _Measure(Exception):
     """The fast path cannot decide: measure the part cell by cell."""
 
 
-def check_extent(path: Path, limits: Limits) -> None:
-    """Raise :class:`ExtentError` if a sheet of this zip-based workbook must not be loaded."""
+_ELSEWHERE: set[Path] = set()
+
+
+@contextlib.contextmanager
+def measured_elsewhere(paths: Iterable[Path]) -> Iterator[None]:
+    """In a forked process whose parent measures these files while it reads them (its memory
+    capped meanwhile, so a sheet asking for too much ends it, not the machine): pass them."""
+    chosen = {Path(p).resolve() for p in paths}
+    _ELSEWHERE.update(chosen)
+    try:
+        yield
+    finally:
+        _ELSEWHERE.difference_update(chosen)
+
+
+def check_extent(path: Path, limits: Limits, *, halves: bool = True) -> None:
+    """Raise :class:`ExtentError` if a sheet of this zip-based workbook must not be loaded.
+
+    ``halves``: a large sheet may be measured by two processes (on two cores or more)."""
+    if _ELSEWHERE and path.resolve() in _ELSEWHERE:
+        return
     try:
         with zipfile.ZipFile(path) as zf:
             sheets = _sheet_parts(zf)
@@ -73,7 +92,7 @@ def check_extent(path: Path, limits: Limits) -> None:
                     _check_ods(zf, info, path.name, limits)
                 elif (name in sheets) if sheets else _maybe_sheet(name):
                     try:
-                        _check_xlsx_halves(path, zf, info, limits)
+                        _check_xlsx_halves(path, zf, info, limits, halves)
                     except _Measure:
                         _measure_xlsx_part(zf, info, path.name, limits)
     except _UNREADABLE as exc:
@@ -298,12 +317,12 @@ def _check_xlsx_part(
 
 
 def _check_xlsx_halves(
-    path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits
+    path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, halves: bool = True
 ) -> None:
     """The fast path over the whole part: a large part on a machine with two cores or more is
     checked by a forked process and this one, half the pieces each (the time it takes is most
     of reading a large export otherwise). Raises :class:`_Measure` as the fast path does."""
-    if info.file_size < HALVES_FROM or not two_cores():
+    if not halves or info.file_size < HALVES_FROM or not two_cores():
         bounds = [_check_xlsx_part(zf, info, limits)]
     else:
         other = Forked(lambda: _other_half(path, info.filename, limits))

@@ -85,8 +85,10 @@ ENCRYPTED_HINT = (
 )
 
 
-def check_file(path: Path, limits: Limits) -> tuple[str, bytes]:
+def check_file(path: Path, limits: Limits, *, halves: bool = True) -> tuple[str, bytes]:
     """Refuse what must not be read: missing, empty, too big, encrypted, not what it claims.
+
+    ``halves``: a large sheet may be measured by two processes (see :mod:`extent`).
 
     Returns the file's kind (``"spreadsheet"``, ``"text"``, or ``"ole2"``: an OLE2 file under
     a zip-format name, a renamed .xls or a password-protected workbook) and its first bytes.
@@ -133,10 +135,10 @@ def check_file(path: Path, limits: Limits) -> tuple[str, bytes]:
     if suffix in ZIPPED:
         if not head.startswith(ZIP):
             raise fail("corrupt", _not_a_workbook(head, suffix), name, RESAVE_HINT)
-        _check_zip(path, limits)
+        _check_zip(path, limits, halves)
         return "spreadsheet", head
     if head.startswith(ZIP):  # an .xlsx named .xls: calamine sniffs the content
-        _check_zip(path, limits)
+        _check_zip(path, limits, halves)
         return "spreadsheet", head
     if head.lstrip()[:1] == b"<" or head.startswith(b"%PDF") or b"\x00" in head:
         raise fail("corrupt", _not_a_workbook(head, suffix), name, RESAVE_HINT)
@@ -161,7 +163,7 @@ def _not_a_workbook(head: bytes, suffix: str) -> str:
     return f"this is not a {suffix} workbook (its content is of another kind)"
 
 
-def _check_zip(path: Path, limits: Limits) -> None:
+def _check_zip(path: Path, limits: Limits, halves: bool = True) -> None:
     name = path.name
     try:
         with zipfile.ZipFile(path) as zf:
@@ -189,6 +191,6 @@ def _check_zip(path: Path, limits: Limits) -> None:
                 "do not open this file; export the orders again from the ERP",
             )
     try:
-        check_extent(path, limits)  # calamine would allocate the sheet's whole rectangle
+        check_extent(path, limits, halves=halves)  # calamine would allocate the whole rectangle
     except ExtentError as exc:
         raise ReadError([exc.problem]) from None
