@@ -61,8 +61,9 @@ def scale_select(folder: Path, orders: int, repeat: int) -> None:
         selects.append((done["orders"], done["seconds"], done["cpu"], load_text()))
         back = run_part("read", str(sheet), repeat=repeat)
         reads.append((back["all"], back["seconds"], back["cpu"], load_text()))
-        print(f"  {n:,} orders: {done['lines']:,} lines, peak RSS {done['peak_mib']:.0f} MiB "
-              f"(select), {back['peak_mib']:.0f} MiB (read-back)")  # fmt: skip
+        print(f"  {n:,} orders: {done['lines']:,} lines, peak RSS at most "
+              f"{done['peak_mib'] + done['helper_mib']:.0f} MiB (select, with its forked "
+              f"process), {back['peak_mib'] + back['helper_mib']:.0f} MiB (read-back)")  # fmt: skip
     table("select (select_orders, every order listed and pre-selected)", "order", selects)
     table("read-back (read_selection, every invoiceable order selected)", "order", reads)
 

@@ -131,7 +131,7 @@ def _select_beside_the_measure(
         return {k: v for k, v in asdict(done).items() if k != "path"}
 
     child = Forked(select)
-    measured = False
+    measured, found = False, None
     try:
         for path in paths:
             check_file(path, options["config"].limits, halves=False)
@@ -139,9 +139,11 @@ def _select_beside_the_measure(
     except ReadError:
         pass
     finally:
-        finished, found = child.result(kill=not measured)
-        if not (measured and finished and found is not None):
-            part.unlink(missing_ok=True)
+        try:
+            finished, found = child.result(kill=not measured)
+        finally:
+            if not (measured and found is not None):
+                part.unlink(missing_ok=True)
     if not (measured and finished and found is not None):
         return None
     os.replace(part, out)
