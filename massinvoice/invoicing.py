@@ -316,11 +316,14 @@ def default_jobs() -> int:
 _worker_renderer: Renderer | None = None
 
 
-def _init_worker(config: Config, exit_with_parent: bool = False) -> None:
+def _init_worker(config: Config, parent: int | None = None) -> None:
+    """Prepare a render process; ``parent``: the run's process id, to exit when it is gone
+    (given by the run itself: if it was killed while this process started, ``getppid()``
+    would already name another)."""
     global _worker_renderer
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     _worker_renderer = Renderer(config)
-    if exit_with_parent:
-        threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
 
 def _start_renderer(config: Config) -> None:
@@ -403,7 +406,7 @@ def _render_all(
             done(invoice, recovered, file, sha)
     else:
         with ProcessPoolExecutor(processes, initializer=_init_worker,
-                                 initargs=(config, True)) as pool:  # fmt: skip
+                                 initargs=(config, os.getpid())) as pool:  # fmt: skip
             futures = {pool.submit(_render_one, inv, path): (inv, rec) for inv, path, rec in jobs}
             for future in as_completed(futures):
                 invoice, recovered = futures[future]

@@ -78,3 +78,28 @@ def test_a_parallel_run_gives_the_serial_numbers_text_and_bytes(billing, tmp_pat
 
 def test_default_jobs_is_one_per_usable_cpu_within_bounds():
     assert 1 <= default_jobs() <= MAX_DEFAULT_JOBS
+
+
+def test_a_render_process_whose_run_died_before_it_started_exits(workspace) -> None:
+    """The run passes its own process id: a render process started just as the run was killed
+    (its parent already gone when it starts) exits instead of waiting forever for work."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from massinvoice import invoicing
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process id that is no one's parent any more
+    config = load_config(workspace / "massinvoice.toml")
+    pid = os.fork()
+    if pid == 0:  # the render process: never returns
+        try:
+            invoicing._init_worker(config, gone.pid)
+            time.sleep(30)  # the work it would wait for
+        finally:
+            os._exit(0)
+    start = time.monotonic()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 1 and time.monotonic() - start < 15
