@@ -24,6 +24,7 @@ from io import BytesIO
 from pathlib import Path
 
 from massinvoice.forking import Forked, two_cores
+from massinvoice.text import column_letter
 
 SST_PART = "xl/sharedStrings.xml"
 _EPOCH = dt.date(1899, 12, 30)
@@ -35,16 +36,6 @@ _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
 _SST_OPEN = re.compile(rb"<sst\b[^>]*>")
 _UNIQUE = re.compile(rb'uniqueCount="(\d+)"')
 _CHUNK_ROWS = 4000
-
-
-def column_letter(index: int) -> str:
-    """0 -> 'A', 25 -> 'Z', 26 -> 'AA'."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _column_index(letters: bytes) -> int:

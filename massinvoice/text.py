@@ -43,3 +43,13 @@ def safe_filename(name: str, *, max_len: int = 120, default: str = "invoice") ->
     if s.split(".")[0].upper() in _WINDOWS_RESERVED:
         s = f"_{s}"
     return s
+
+
+def column_letter(index: int) -> str:
+    """A spreadsheet column's letters: 0 -> 'A', 25 -> 'Z', 26 -> 'AA'."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

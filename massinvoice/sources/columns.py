@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from massinvoice.sources.parse import cell_text
-from massinvoice.text import clean, fold
+from massinvoice.text import clean, column_letter, fold
 
 HEADER_SEARCH_ROWS = 30
 
@@ -82,16 +82,6 @@ def header_key(value: object) -> str:
     """The folded form a header is matched on: 'Nº. Pedido:' -> 'no pedido'."""
     key = _HASH.sub(" # ", _PUNCT.sub(" ", fold(value)))
     return _NUMBER_WORD.sub("no", " ".join(key.split()))
-
-
-def column_letter(index: int) -> str:
-    """0 -> 'A', 25 -> 'Z', 26 -> 'AA'."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 @dataclass(frozen=True, slots=True)
