@@ -2,8 +2,8 @@
 
 A forked child shares what the parent holds at the fork (no pickling of large records) and
 gives back a small JSON result through a pipe. It never returns into the caller's code: it
-ends with ``os._exit`` whatever happens. Where there is no ``fork`` (Windows) or one core,
-callers do the work themselves; the result must be the same either way.
+ends with ``os._exit`` whatever happens. Off Linux, or on one core, callers do the work
+themselves; the result must be the same either way.
 """
 
 from __future__ import annotations
@@ -11,17 +11,17 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 from collections.abc import Callable
 from typing import Any
 
 
 def two_cores() -> bool:
-    """Whether forking can pay: ``fork`` exists and two cores are ours to use."""
-    if not hasattr(os, "fork"):
+    """Whether forking can pay: on Linux (where a fork is cheap and safe; macOS's system
+    libraries are not made for it), with two cores ours to use."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return False
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) >= 2
-    return (os.cpu_count() or 1) >= 2
+    return len(os.sched_getaffinity(0)) >= 2
 
 
 class Forked:
