@@ -13,15 +13,34 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+
+def can_fork() -> bool:
+    """Linux, where a fork is cheap and safe (macOS's system libraries are not made for it)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 def two_cores() -> bool:
     """Whether forking can pay: on Linux (where a fork is cheap and safe; macOS's system
     libraries are not made for it), with two cores ours to use."""
-    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
-        return False
-    return len(os.sched_getaffinity(0)) >= 2
+    return can_fork() and len(os.sched_getaffinity(0)) >= 2
+
+
+def cap_memory(extra: int) -> None:
+    """In a forked process: limit its address space to its size now plus ``extra`` bytes, so
+    that an engine asking for more fails there, and silence its stderr (an engine refusing
+    to allocate says so there, then aborts)."""
+    import faulthandler
+    import resource  # POSIX only, as fork is
+
+    faulthandler.disable()  # an abort here is expected: no traceback dump
+    status = Path("/proc/self/status").read_text()
+    size = next(int(x.split()[1]) * 1024 for x in status.splitlines() if x.startswith("VmSize:"))
+    resource.setrlimit(resource.RLIMIT_AS, (size + extra, resource.RLIM_INFINITY))
+    with open(os.devnull, "w") as quiet:
+        os.dup2(quiet.fileno(), 2)
 
 
 class Forked:

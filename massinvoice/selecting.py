@@ -18,7 +18,7 @@ from massinvoice import checks
 from massinvoice.config import Config
 from massinvoice.errors import InputError
 from massinvoice.filters import apply_filters
-from massinvoice.forking import Forked, two_cores
+from massinvoice.forking import Forked, cap_memory, two_cores
 from massinvoice.model import Filters, Order, OrderWarning
 from massinvoice.registry import Registry
 from massinvoice.selection_sheet import SheetSource, write_selection
@@ -120,9 +120,7 @@ def _select_beside_the_measure(
     part = out.with_name(f".{out.stem}.{os.getpid()}.select{out.suffix}")
 
     def select() -> dict[str, Any] | None:
-        _cap_memory(CHILD_MEMORY)
-        with open(os.devnull, "w") as quiet:
-            os.dup2(quiet.fileno(), 2)  # an engine refusing to allocate says so on stderr
+        cap_memory(CHILD_MEMORY)
         try:
             with measured_elsewhere(paths):
                 done = _select_orders(paths, part, **options)
@@ -148,21 +146,6 @@ def _select_beside_the_measure(
         return None
     os.replace(part, out)
     return SelectResult(path=out, **found)
-
-
-def _cap_memory(extra: int) -> None:
-    """Limit this process's address space to its size now plus ``extra`` bytes."""
-    import resource  # POSIX only, as fork is
-
-    status = Path("/proc/self/status")
-    if not status.exists():
-        return
-    size = next(
-        int(line.split()[1]) * 1024
-        for line in status.read_text().splitlines()
-        if line.startswith("VmSize:")
-    )
-    resource.setrlimit(resource.RLIMIT_AS, (size + extra, resource.RLIM_INFINITY))
 
 
 def _select_orders(

@@ -94,7 +94,7 @@ def test_a_select_that_fails_beside_is_done_here(
 ) -> None:
     export = make_export(120)
     here = _select(export, tmp_path / "here.xlsx", False, fixed)
-    fixed.setattr(selecting, "_cap_memory", lambda extra: os._exit(7))  # the forked one dies
+    fixed.setattr(selecting, "cap_memory", lambda extra: os._exit(7))  # the forked one dies
     again = _select(export, tmp_path / "again.xlsx", True, fixed)
     assert {**vars(again), "path": None} == {**vars(here), "path": None}
     assert (tmp_path / "again.xlsx").read_bytes() == (tmp_path / "here.xlsx").read_bytes()

@@ -17,6 +17,7 @@ from pathlib import Path
 from massinvoice.config import Limits
 from massinvoice.errors import FILE, Problem
 from massinvoice.sources.extent import ExtentError, check_extent
+from massinvoice.sources.probe import ProbeError, probe_sheets
 
 MIB = 1024 * 1024
 SPREADSHEETS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -131,11 +132,14 @@ def check_file(path: Path, limits: Limits, *, halves: bool = True) -> tuple[str,
         # OLE2 file that is not that may be an old .xls under a new name: read by content.
         if suffix != ".xls" and _contains(path, "EncryptedPackage".encode("utf-16-le")):
             raise fail("encrypted", "the workbook is password-protected", name, ENCRYPTED_HINT)
+        _probe(path, limits)  # binary sheets: their size is known only once loaded
         return ("spreadsheet" if suffix == ".xls" else "ole2"), head
     if suffix in ZIPPED:
         if not head.startswith(ZIP):
             raise fail("corrupt", _not_a_workbook(head, suffix), name, RESAVE_HINT)
         _check_zip(path, limits, halves)
+        if suffix == ".xlsb":
+            _probe(path, limits)
         return "spreadsheet", head
     if head.startswith(ZIP):  # an .xlsx named .xls: calamine sniffs the content
         _check_zip(path, limits, halves)
@@ -193,4 +197,11 @@ def _check_zip(path: Path, limits: Limits, halves: bool = True) -> None:
     try:
         check_extent(path, limits, halves=halves)  # calamine would allocate the whole rectangle
     except ExtentError as exc:
+        raise ReadError([exc.problem]) from None
+
+
+def _probe(path: Path, limits: Limits) -> None:
+    try:
+        probe_sheets(path, limits)
+    except ProbeError as exc:
         raise ReadError([exc.problem]) from None
