@@ -5,22 +5,34 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import secrets
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+
+def _owner() -> str:
+    """This host and process, as temporary file names carry them: ``host-pid``."""
+    host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
+    return f"{host}-{os.getpid()}"
+
+
+_TEMP_NAME = re.compile(r"\..+\.(?P<host>[A-Za-z0-9]+)-(?P<pid>[0-9]+)\.[0-9a-f]{12}\.tmp")
 
 
 def new_temp_beside(path: Path) -> Path:
     """Create an empty, uniquely named temporary file beside ``path``.
 
     Not ``mkstemp``: its mode 0600 would make outputs unreadable to the other people of a
-    shared folder. The mode here is the usual 0666 less the umask, as for any new file.
+    shared folder. The mode here is the usual 0666 less the umask, as for any new file. The
+    name says which host and process own it, so :func:`sweep_temps` can tell a dead run's.
     """
     # The name in it is cut short: a 255-byte name must still get a temporary file beside it.
-    short = path.name.encode()[:200].decode("utf-8", "ignore")
+    short = path.name.encode()[:180].decode("utf-8", "ignore")
     while True:
-        tmp = path.parent / f".{short}.{secrets.token_hex(6)}.tmp"
+        tmp = path.parent / f".{short}.{_owner()}.{secrets.token_hex(6)}.tmp"
         try:
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
@@ -54,6 +66,37 @@ def atomic_write_bytes(path: Path, data: bytes) -> str:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def sweep_temps(folder: Path) -> list[Path]:
+    """Remove the temporary files a killed process of this host left in ``folder`` (those of
+    live processes, and of other hosts sharing the folder, stay); return what was removed."""
+    host = _owner().rsplit("-", 1)[0]
+    removed = []
+    try:
+        names = [entry.name for entry in os.scandir(folder) if entry.name.endswith(".tmp")]
+    except OSError:
+        return removed
+    for name in names:
+        found = _TEMP_NAME.fullmatch(name)
+        if not found or found["host"] != host or _alive(int(found["pid"])):
+            continue
+        with contextlib.suppress(OSError):
+            (folder / name).unlink()
+            removed.append(folder / name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # no harmless way to ask there: leave the files
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's, or not a pid we can ask about: leave its files
+    return True
 
 
 def sha256_file(path: Path) -> str:

@@ -34,7 +34,7 @@ from massinvoice.config import Config
 from massinvoice.documents import Invoice, compose_invoice
 from massinvoice.errors import CONFIG, ConfigError, InputError, Problem
 from massinvoice.facturx import PDF_VARIANT, einvoice_problems, embed, wants_facturx
-from massinvoice.fsutil import atomic_write_bytes, check_writable
+from massinvoice.fsutil import atomic_write_bytes, check_writable, sweep_temps
 from massinvoice.model import Customer, Order, OrderWarning, Status
 from massinvoice.registry import Draft, InvoiceRecord, Registry
 from massinvoice.render import Renderer
@@ -147,6 +147,7 @@ def invoice_selection(
             Problem("output_not_writable", f"cannot write to the output folder: {reason}",
                     str(outdir), level="file", hint="choose another folder with -o, or fix its permissions")
         )  # fmt: skip
+    sweep_temps(outdir)  # what a killed run of this machine left half-written
     partial = options.partial or config.partial
     strict = config.strict if options.strict else ()
     customers = load_customers(config.resolve(config.customers), config)

@@ -19,6 +19,7 @@ from massinvoice.config import Config
 from massinvoice.errors import InputError
 from massinvoice.filters import apply_filters
 from massinvoice.forking import Forked, cap_memory, two_cores
+from massinvoice.fsutil import new_temp_beside, sweep_temps
 from massinvoice.model import Filters, Order, OrderWarning
 from massinvoice.registry import Registry
 from massinvoice.selection_sheet import SheetSource, write_selection
@@ -82,6 +83,8 @@ def select_orders(
         config=config, filters=filters, select_all=select_all, registry_url=registry_url,
         use_registry=use_registry,
     )  # fmt: skip
+    if Path(out).parent.is_dir():
+        sweep_temps(Path(out).parent)  # what a killed select of this machine left
     try:
         if _measure_beside(exports):
             done = _select_beside_the_measure(exports, Path(out), options)
@@ -117,7 +120,8 @@ def _select_beside_the_measure(
     the measure passes them. None when the measure refuses a file or the select fails: the
     caller then selects here, and reports every problem of every file as always."""
     paths = [Path(p) for p in exports]
-    part = out.with_name(f".{out.stem}.{os.getpid()}.select{out.suffix}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = new_temp_beside(out)  # named for this process: swept if it is killed
 
     def select() -> dict[str, Any] | None:
         cap_memory(CHILD_MEMORY)

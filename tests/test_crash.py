@@ -101,6 +101,7 @@ def test_killed_runs_are_finished_by_the_next_run(workspace, make_export, jobs):
     _stdout, stderr = final.communicate(timeout=300)
     assert final.returncode in (0, 1), stderr.decode()
     check_invariants(config, out, marked)
+    assert not list(out.glob(".*.tmp")), "the killed runs' half-written files are swept"
     # one more run issues nothing new
     again = start_run(workspace, sheet, out, jobs)
     again.communicate(timeout=300)
