@@ -221,12 +221,8 @@ def invoice(selection, output, dry_run, strict, date_rule, group_by, partial, me
       massinvoice invoice selection.xlsx -o preview --dry-run
       massinvoice invoice selection.xlsx -o out --group-by customer --merged --jobs 2 --strict
     """
-    from massinvoice.invoicing import (
-        InvoiceOptions,
-        default_jobs,
-        invoice_selection,
-        parse_date_rule,
-    )
+    from massinvoice.invoicing import InvoiceOptions, invoice_selection, parse_date_rule
+    from massinvoice.render_pool import default_jobs
 
     config = _config(config_path)
     _note_slow_rendering()

@@ -17,27 +17,22 @@ payload stored with it, so its number and content never change.
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import getpass
 import os
 import socket
-import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
-from massinvoice import __version__, checks
+from massinvoice import __version__, checks, render_pool
 from massinvoice.config import Config
 from massinvoice.documents import Invoice, compose_invoice
 from massinvoice.errors import CONFIG, ConfigError, InputError, Problem
-from massinvoice.facturx import PDF_VARIANT, einvoice_problems, embed, wants_facturx
-from massinvoice.fsutil import atomic_write_bytes, check_writable, sweep_temps
+from massinvoice.facturx import einvoice_problems
+from massinvoice.fsutil import check_writable, sweep_temps
 from massinvoice.model import Customer, Order, OrderWarning, Status
 from massinvoice.registry import Draft, InvoiceRecord, Registry
-from massinvoice.render import Renderer
 from massinvoice.selection_read import LineEdit, Selection, read_selection
 from massinvoice.sources import file_sha256, load_customers, load_export
 from massinvoice.text import fold, safe_filename
@@ -204,7 +199,7 @@ def invoice_selection(
         if problems := einvoice_problems(drafts, config):
             raise InputError(problems)
 
-        _start_renderer(config)  # a template, font or temp-space problem costs no number
+        render_pool.start_renderer(config)  # a template, font or temp-space problem costs no number
 
         if options.dry_run:
             run_id = "dry-run"
@@ -298,74 +293,6 @@ def parse_date_rule(rule: str) -> str:
 
 # --- rendering -----------------------------------------------------------------------------
 
-MAX_DEFAULT_JOBS = 8  # each render process holds its own fonts and layout (about 150 MB)
-
-
-def default_jobs() -> int:
-    """Render processes when none are asked for: one per CPU this process may use, at most 8.
-
-    Rendering is CPU-bound and the processes share nothing, so one per CPU is the fastest; a
-    run of one invoice renders in this process whatever the number.
-    """
-    try:
-        cpus = len(os.sched_getaffinity(0))  # what a container or taskset allows, not the host
-    except AttributeError:  # macOS, Windows
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, MAX_DEFAULT_JOBS))
-
-
-_worker_renderer: Renderer | None = None
-
-
-def _init_worker(config: Config, parent: int | None = None) -> None:
-    """Prepare a render process; ``parent``: the run's process id, to exit when it is gone
-    (given by the run itself: if it was killed while this process started, ``getppid()``
-    would already name another)."""
-    global _worker_renderer
-    if parent is not None:
-        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    _worker_renderer = Renderer(config)
-
-
-def _start_renderer(config: Config) -> None:
-    """Build this process's renderer now, before numbering; a failure is the user's to fix."""
-    try:
-        _init_worker(config)
-    except Exception as exc:
-        raise InputError(
-            Problem("renderer_failed", f"cannot prepare the invoice template: "
-                    f"{type(exc).__name__}: {exc}", str(config.template_dir or "templates"),
-                    level="file", hint="check the template folder and its fonts, and that the "
-                    "temporary folder has free space; no number was taken")
-        ) from None  # fmt: skip
-
-
-def _exit_with_parent(parent: int) -> None:
-    """A render worker whose run was killed exits too, instead of waiting forever."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
-
-
-# The disk or the folder takes nothing more: rendering the rest would fail the same way.
-_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
-
-
-def _no_room(exc: BaseException) -> bool:
-    return isinstance(exc, OSError) and exc.errno in _NO_ROOM
-
-
-def _render_one(invoice: Invoice, path: Path) -> tuple[str, str]:
-    """Render to a temporary file, rename it to its final name; return (file, sha256)."""
-    assert _worker_renderer is not None
-    config = _worker_renderer.config
-    if wants_facturx(invoice, config) and not invoice.draft:  # a draft is no e-invoice
-        pdf = embed(_worker_renderer.pdf(invoice, variant=PDF_VARIANT), invoice, config)
-    else:
-        pdf = _worker_renderer.pdf(invoice)
-    sha = atomic_write_bytes(path, pdf)
-    return str(path), sha
-
 
 def _render_all(
     jobs: list[tuple[Invoice, Path, bool]],
@@ -375,6 +302,7 @@ def _render_all(
     progress: Progress | None,
     failures: dict[str, str],
 ) -> list[Issued]:
+    """Render the jobs (see :mod:`render_pool`), marking each issued as it is written."""
     issued: list[Issued] = []
 
     def done(invoice: Invoice, recovered: bool, file: str, sha: str) -> None:
@@ -387,43 +315,7 @@ def _render_all(
 
     if progress:
         progress(0, len(jobs))
-    processes = max(1, min(processes, len(jobs)))
-    # A failed render leaves its invoice pending: the next run finishes it with the same number.
-    # A full disk stops the run: the invoices not rendered yet stay pending as well.
-    stopped = ""
-    if processes == 1:
-        if _worker_renderer is None or _worker_renderer.config is not config:
-            _init_worker(config)
-        for invoice, path, recovered in jobs:
-            if stopped:
-                failures[invoice.number] = stopped
-                continue
-            try:
-                file, sha = _render_one(invoice, path)
-            except Exception as exc:
-                failures[invoice.number] = f"{type(exc).__name__}: {exc}"
-                stopped = f"not started: {exc}" if _no_room(exc) else ""
-                continue
-            done(invoice, recovered, file, sha)
-    else:
-        with ProcessPoolExecutor(processes, initializer=_init_worker,
-                                 initargs=(config, os.getpid())) as pool:  # fmt: skip
-            futures = {pool.submit(_render_one, inv, path): (inv, rec) for inv, path, rec in jobs}
-            for future in as_completed(futures):
-                invoice, recovered = futures[future]
-                try:
-                    file, sha = future.result()
-                except CancelledError:
-                    failures[invoice.number] = stopped
-                    continue
-                except Exception as exc:
-                    failures[invoice.number] = f"{type(exc).__name__}: {exc}"
-                    if _no_room(exc) and not stopped:
-                        stopped = f"not started: {exc}"
-                        for other in futures:
-                            other.cancel()
-                    continue
-                done(invoice, recovered, file, sha)
+    render_pool.render_all(jobs, config, processes, done, failures)
     order = {inv.number: i for i, (inv, _, _) in enumerate(jobs)}
     return sorted(issued, key=lambda i: order[i.number])
 

@@ -272,7 +272,7 @@ def test_partial_packed_invoices_packed_boxes_and_reports_the_rest(billing, work
 def test_a_rerun_finishing_pending_invoices_issues_them_with_the_same_numbers(
     billing, workspace, monkeypatch
 ):
-    import massinvoice.invoicing as invoicing
+    import massinvoice.render_pool as render_pool
 
     config, export, sheet = billing
     marked = mark(sheet, skip=mixed_currency(export, config))
@@ -281,7 +281,7 @@ def test_a_rerun_finishing_pending_invoices_issues_them_with_the_same_numbers(
         raise RuntimeError("renderer crashed")
 
     with monkeypatch.context() as m:
-        m.setattr(invoicing, "_render_one", broken)
+        m.setattr(render_pool, "render_one", broken)
         failed = invoice_selection(
             sheet, workspace / "out", config=config, options=InvoiceOptions(jobs=1)
         )

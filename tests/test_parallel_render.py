@@ -10,8 +10,9 @@ import pytest
 from pypdf import PdfReader
 
 from massinvoice.config import load_config
-from massinvoice.invoicing import MAX_DEFAULT_JOBS, InvoiceOptions, default_jobs, invoice_selection
+from massinvoice.invoicing import InvoiceOptions, invoice_selection
 from massinvoice.registry import Registry
+from massinvoice.render_pool import MAX_DEFAULT_JOBS, default_jobs
 from massinvoice.selecting import select_orders
 from massinvoice.sources import load_export
 from tests.sheet_tools import mark
@@ -88,7 +89,7 @@ def test_a_render_process_whose_run_died_before_it_started_exits(workspace) -> N
     import sys
     import time
 
-    from massinvoice import invoicing
+    from massinvoice import render_pool
 
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # a process id that is no one's parent any more
@@ -96,7 +97,7 @@ def test_a_render_process_whose_run_died_before_it_started_exits(workspace) -> N
     pid = os.fork()
     if pid == 0:  # the render process: never returns
         try:
-            invoicing._init_worker(config, gone.pid)
+            render_pool.init_worker(config, gone.pid)
             time.sleep(30)  # the work it would wait for
         finally:
             os._exit(0)
