@@ -12,14 +12,19 @@ import json
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 
 def can_fork() -> bool:
-    """Linux, where a fork is cheap and safe (macOS's system libraries are not made for it)."""
-    return sys.platform.startswith("linux") and hasattr(os, "fork")
+    """Linux, where a fork is cheap and safe (macOS's system libraries are not made for it),
+    in a process of one thread: a lock another thread held at the fork would stay held in
+    the child for ever (a program calling us from several threads gets the one-process way)."""
+    return (
+        sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+    )
 
 
 def two_cores() -> bool:

@@ -70,3 +70,18 @@ def test_a_failed_render_apart_is_done_here(tmp_path: Path, monkeypatch) -> None
     assert write(tmp_path, _orders(), name="again.xlsx").read_bytes() == expected
     leftovers = [p for p in Path(selection_xml.tempfile.gettempdir()).glob("massinvoice-*.xml")]
     assert not [p for p in leftovers if p.stat().st_mtime >= tmp_path.stat().st_mtime]
+
+
+def test_no_fork_while_another_thread_runs() -> None:
+    import threading
+
+    assert forking.can_fork()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not forking.can_fork() and not forking.two_cores()
+    finally:
+        stop.set()
+        other.join()
+    assert forking.can_fork()
