@@ -12,15 +12,13 @@ logo, and refuses everything else (network, other files).
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import logging
 import mimetypes
 import re
 import tomllib
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +37,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from massinvoice.amount_words import amount_in_words
+from massinvoice.collector import collector_paused
 from massinvoice.config import Config, Seller
 from massinvoice.documents import LANGUAGES, Invoice, InvoiceLine
 
@@ -98,25 +97,6 @@ class RestrictedFetcher(URLFetcher):
         path = self.allowed_path(url)
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": mime})
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while one document is laid out and written.
-
-    Layout allocates hundreds of thousands of objects; the collector would walk them again and
-    again (about a tenth of the rendering time). The document's cycles are collected once,
-    when it is done. The collector's state is restored, so callers see no difference.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect(1)
 
 
 def _frame_reserving_call(slots: int) -> Callable[..., Any]:
@@ -292,7 +272,7 @@ class Renderer:
         return with_frame_room(self._pdf, invoice, variant)
 
     def _pdf(self, invoice: Invoice, variant: str | None) -> bytes:
-        with collector_paused():
+        with collector_paused(collect=1):  # the document's cycles, once it is written
             return self.layout(invoice).write_pdf(
                 pdf_identifier=(invoice.number or "draft").encode(),
                 pdf_variant=variant,

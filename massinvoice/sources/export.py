@@ -8,11 +8,11 @@ that the lines agree on who is billed, who receives and the invoice number.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from massinvoice.collector import collector_paused
 from massinvoice.config import Config
 from massinvoice.errors import CELL, FILE, HEADER, ROW, SHEET, Problem
 from massinvoice.model import Line, Order, Source
@@ -146,15 +146,8 @@ def _cap(problems: list[Problem], file: str) -> list[Problem]:
 
 def build_orders(sheet: Sheet, header: Header, config: Config) -> tuple[list[Order], list[Problem]]:
     """Orders from a sheet whose header row has been found."""
-    # Building some 10^5 records that all live on would set off the cycle collector again
-    # and again for nothing (it finds no garbage here): pause it, as bulk loaders do.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():  # some 10^5 records that all live on
         return _build_orders(sheet, header, config)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _build_orders(

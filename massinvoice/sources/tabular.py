@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gc
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import pandas as pd
 from pandas._libs.parsers import STR_NA_VALUES
 from python_calamine import SheetTypeEnum, load_workbook
 
+from massinvoice.collector import collector_paused
 from massinvoice.config import Limits
 from massinvoice.errors import HEADER, SHEET, Problem
 from massinvoice.sources.columns import (
@@ -101,17 +101,12 @@ def spreadsheet_sheets(path: Path, limits: Limits, ole2: bool = False) -> Iterat
         raise engine_error(exc, name) from None
     try:
         for sheet_name in sheet_names:
-            # Millions of cells that all live on: the cycle collector would only walk them.
-            paused = gc.isenabled()
-            gc.disable()
             try:
-                rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-                frame = cells_frame(rows)
+                with collector_paused():  # millions of cells that all live on
+                    rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+                    frame = cells_frame(rows)
             except BaseException as exc:
                 raise engine_error(exc, name, sheet_name) from None
-            finally:
-                if paused:
-                    gc.enable()
             _check_shape(frame, limits, name, sheet_name)
             yield Sheet(name, sheet_name, frame)
     finally:
