@@ -24,8 +24,7 @@ from massinvoice.model import Filters, Order, OrderWarning
 from massinvoice.registry import Registry
 from massinvoice.selection_sheet import SheetSource, write_selection
 from massinvoice.sources import describe_sources, load_customers, load_export
-from massinvoice.sources.extent import measured_elsewhere
-from massinvoice.sources.files import ZIPPED, ReadError, check_file
+from massinvoice.sources.files import ZIPPED, ReadError, check_file, measured_elsewhere
 from massinvoice.text import fold
 
 

@@ -21,7 +21,7 @@ import re
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,27 +62,10 @@ class _Measure(Exception):
     """The fast path cannot decide: measure the part cell by cell."""
 
 
-_ELSEWHERE: set[Path] = set()
-
-
-@contextlib.contextmanager
-def measured_elsewhere(paths: Iterable[Path]) -> Iterator[None]:
-    """In a forked process whose parent measures these files while it reads them (its memory
-    capped meanwhile, so a sheet asking for too much ends it, not the machine): pass them."""
-    chosen = {Path(p).resolve() for p in paths}
-    _ELSEWHERE.update(chosen)
-    try:
-        yield
-    finally:
-        _ELSEWHERE.difference_update(chosen)
-
-
 def check_extent(path: Path, limits: Limits, *, halves: bool = True) -> None:
     """Raise :class:`ExtentError` if a sheet of this zip-based workbook must not be loaded.
 
     ``halves``: a large sheet may be measured by two processes (on two cores or more)."""
-    if _ELSEWHERE and path.resolve() in _ELSEWHERE:
-        return
     try:
         with zipfile.ZipFile(path) as zf:
             sheets = _sheet_parts(zf)

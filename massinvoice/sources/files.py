@@ -7,17 +7,18 @@ A file's kind is judged by its first bytes, not its name; zip-based workbooks ar
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mmap
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from massinvoice.config import Limits
 from massinvoice.errors import FILE, Problem
 from massinvoice.sources.extent import ExtentError, check_extent
-from massinvoice.sources.probe import ProbeError, probe_sheets
+from massinvoice.sources.probe import probe_sheets
 
 MIB = 1024 * 1024
 SPREADSHEETS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -132,17 +133,16 @@ def check_file(path: Path, limits: Limits, *, halves: bool = True) -> tuple[str,
         # OLE2 file that is not that may be an old .xls under a new name: read by content.
         if suffix != ".xls" and _contains(path, "EncryptedPackage".encode("utf-16-le")):
             raise fail("encrypted", "the workbook is password-protected", name, ENCRYPTED_HINT)
-        _probe(path, limits)  # binary sheets: their size is known only once loaded
+        # Binary sheets: their size is known only once loaded.
+        _measure(path, lambda: probe_sheets(path, limits))
         return ("spreadsheet" if suffix == ".xls" else "ole2"), head
-    if suffix in ZIPPED:
+    if suffix in ZIPPED or head.startswith(ZIP):  # an .xlsx named .xls: read by content
         if not head.startswith(ZIP):
             raise fail("corrupt", _not_a_workbook(head, suffix), name, RESAVE_HINT)
-        _check_zip(path, limits, halves)
+        _check_zip(path, limits)
+        _measure(path, lambda: check_extent(path, limits, halves=halves))
         if suffix == ".xlsb":
-            _probe(path, limits)
-        return "spreadsheet", head
-    if head.startswith(ZIP):  # an .xlsx named .xls: calamine sniffs the content
-        _check_zip(path, limits, halves)
+            _measure(path, lambda: probe_sheets(path, limits))
         return "spreadsheet", head
     if head.lstrip()[:1] == b"<" or head.startswith(b"%PDF") or b"\x00" in head:
         raise fail("corrupt", _not_a_workbook(head, suffix), name, RESAVE_HINT)
@@ -167,7 +167,7 @@ def _not_a_workbook(head: bytes, suffix: str) -> str:
     return f"this is not a {suffix} workbook (its content is of another kind)"
 
 
-def _check_zip(path: Path, limits: Limits, halves: bool = True) -> None:
+def _check_zip(path: Path, limits: Limits) -> None:
     name = path.name
     try:
         with zipfile.ZipFile(path) as zf:
@@ -194,14 +194,30 @@ def _check_zip(path: Path, limits: Limits, halves: bool = True) -> None:
                 name,
                 "do not open this file; export the orders again from the ERP",
             )
+
+
+_ELSEWHERE: set[Path] = set()
+
+
+@contextlib.contextmanager
+def measured_elsewhere(paths: Iterable[Path]) -> Iterator[None]:
+    """In a forked process whose parent measures these files' sheets while it reads them (its
+    memory capped meanwhile, so a sheet asking for too much ends it, not the machine): every
+    other check still runs, the sheets are not measured twice."""
+    chosen = {Path(p).resolve() for p in paths}
+    _ELSEWHERE.update(chosen)
     try:
-        check_extent(path, limits, halves=halves)  # calamine would allocate the whole rectangle
+        yield
+    finally:
+        _ELSEWHERE.difference_update(chosen)
+
+
+def _measure(path: Path, measure: Callable[[], None]) -> None:
+    """The sheets' size before calamine loads them (it allocates each one's whole rectangle),
+    measured in the XML (:mod:`extent`) or, for binary sheets, probed (:mod:`probe`)."""
+    if _ELSEWHERE and path.resolve() in _ELSEWHERE:
+        return
+    try:
+        measure()
     except ExtentError as exc:
-        raise ReadError([exc.problem]) from None
-
-
-def _probe(path: Path, limits: Limits) -> None:
-    try:
-        probe_sheets(path, limits)
-    except ProbeError as exc:
         raise ReadError([exc.problem]) from None

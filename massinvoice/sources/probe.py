@@ -18,20 +18,13 @@ from python_calamine import SheetTypeEnum, load_workbook
 from massinvoice.config import Limits
 from massinvoice.errors import FILE, Problem
 from massinvoice.forking import Forked, can_fork, cap_memory
+from massinvoice.sources.extent import ExtentError
 
 PROBE_MEMORY = 2 << 30  # what the forked process may take beyond its size to load one sheet
 
 
-class ProbeError(Exception):
-    """A sheet too large to load."""
-
-    def __init__(self, problem: Problem):
-        super().__init__(str(problem))
-        self.problem = problem
-
-
 def probe_sheets(path: Path, limits: Limits) -> None:
-    """Raise :class:`ProbeError` if a sheet of this binary workbook must not be loaded here.
+    """Raise :class:`ExtentError` if a sheet of this binary workbook must not be loaded here.
 
     An engine error in the forked process (a damaged file) is left for the real read to
     report, with its usual words."""
@@ -39,7 +32,7 @@ def probe_sheets(path: Path, limits: Limits) -> None:
         return
     finished, sizes = Forked(lambda: _sizes(path)).result()
     if not finished:
-        raise ProbeError(
+        raise ExtentError(
             Problem(
                 "too_large",
                 f"a sheet would need over {PROBE_MEMORY >> 20} MB of memory to load "
@@ -51,7 +44,7 @@ def probe_sheets(path: Path, limits: Limits) -> None:
     for sheet, rows, cols in sizes or ():
         if rows > limits.max_rows or cols > limits.max_columns:
             what = f"{rows} rows" if rows > limits.max_rows else f"{cols} columns"
-            raise ProbeError(
+            raise ExtentError(
                 Problem(
                     "too_large", f"sheet {sheet!r} spans {what}, over the limit of "
                     f"{limits.max_rows if rows > limits.max_rows else limits.max_columns}",
