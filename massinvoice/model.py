@@ -92,11 +92,7 @@ class Line:
     @property
     def computed_amount(self) -> Decimal:
         """Quantity x unit price, rounded half-up to cents (0 without a price)."""
-        quantity = self.bunches if self.unit == "bunch" else self.stems
-        price = self.unit_price
-        if not price:
-            return money(Decimal(quantity) * Decimal(0))
-        return (price * quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+        return money(Decimal(self.quantity) * (self.unit_price or Decimal(0)))
 
 
 def status_of(invoice_no: str, boxes: int, packed_boxes: int) -> Status:
@@ -161,13 +157,7 @@ class Order:
 
     @property
     def status(self) -> Status:
-        if self.invoice_no:
-            return Status.INVOICED
-        packed = boxes = 0
-        for line in self.lines:
-            boxes += line.boxes
-            packed += min(line.packed_boxes, line.boxes)
-        return status_of(self.invoice_no, boxes, packed)
+        return status_of(self.invoice_no, self.boxes, self.packed_boxes)
 
     @property
     def invoiceable(self) -> bool:
