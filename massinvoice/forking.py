@@ -28,8 +28,7 @@ def can_fork() -> bool:
 
 
 def two_cores() -> bool:
-    """Whether forking can pay: on Linux (where a fork is cheap and safe; macOS's system
-    libraries are not made for it), with two cores ours to use."""
+    """Whether forking pays: :func:`can_fork`, with two cores ours to use."""
     return can_fork() and len(os.sched_getaffinity(0)) >= 2
 
 

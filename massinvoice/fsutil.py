@@ -13,10 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _host() -> str:
+    """This host, as temporary file names carry it (letters and digits only)."""
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
+
+
 def _owner() -> str:
     """This host and process, as temporary file names carry them: ``host-pid``."""
-    host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
-    return f"{host}-{os.getpid()}"
+    return f"{_host()}-{os.getpid()}"
 
 
 _TEMP_NAME = re.compile(r"\..+\.(?P<host>[A-Za-z0-9]+)-(?P<pid>[0-9]+)\.[0-9a-f]{12}\.tmp")
@@ -71,7 +75,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 def sweep_temps(folder: Path) -> list[Path]:
     """Remove the temporary files a killed process of this host left in ``folder`` (those of
     live processes, and of other hosts sharing the folder, stay); return what was removed."""
-    host = _owner().rsplit("-", 1)[0]
+    host = _host()
     removed = []
     try:
         names = [entry.name for entry in os.scandir(folder) if entry.name.endswith(".tmp")]

@@ -314,7 +314,7 @@ class Apart:
                 while block := f.read(1 << 20):
                     yield block
             return
-        yield from _chunks(self.sheet.rows(InlineStrings()))
+        yield from _inline(self.sheet)
 
     def close(self) -> None:
         """Stop the forked process if it is still wanted by no one; remove its file."""
@@ -325,9 +325,14 @@ class Apart:
             self.file.unlink(missing_ok=True)
 
 
+def _inline(sheet: SheetRows) -> Iterator[bytes]:
+    """The sheet's rows with their text in the cells, in pieces."""
+    return _chunks(sheet.rows(InlineStrings()))
+
+
 def _render_to(sheet: SheetRows, path: Path) -> None:
     with path.open("wb") as f:
-        for chunk in _chunks(sheet.rows(InlineStrings())):
+        for chunk in _inline(sheet):
             f.write(chunk)
 
 
