@@ -57,3 +57,20 @@ def make_export(tmp_path: Path):
         return path
 
     return make
+
+
+@pytest.fixture
+def make_selection(workspace: Path, make_export):
+    """make_selection(n_orders) -> (config, export, sheet): an export of the workspace and the
+    selection workbook ``select`` makes of it, nothing marked yet."""
+    from massinvoice.config import load_config
+    from massinvoice.selecting import select_orders
+
+    def make(n_orders: int) -> tuple:
+        export = make_export(n_orders)
+        config = load_config(workspace / "massinvoice.toml")
+        sheet = workspace / "selection.xlsx"
+        select_orders([export], sheet, config=config)
+        return config, export, sheet
+
+    return make

@@ -10,12 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from massinvoice.config import load_config
 from massinvoice.fsutil import sha256_file
 from massinvoice.registry import Registry
-from massinvoice.selecting import select_orders
-from massinvoice.sources import load_export
-from tests.sheet_tools import mark
+from tests.sheet_tools import mark, mixed_currency
 
 
 def start_run(workspace: Path, sheet: Path, out: Path, jobs: int = 1) -> subprocess.Popen:
@@ -78,13 +75,9 @@ def check_invariants(config, out: Path, marked: list[str]) -> None:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_killed_runs_are_finished_by_the_next_run(workspace, make_export, jobs):
-    config = load_config(workspace / "massinvoice.toml")
-    export = make_export(40)
-    sheet = workspace / "selection.xlsx"
-    select_orders([export], sheet, config=config)
-    mixed = {o.order_no for o in load_export([export], config) if len(o.currencies) > 1}
-    marked = mark(sheet, skip=mixed)  # an order in two currencies is never invoiced
+def test_killed_runs_are_finished_by_the_next_run(workspace, make_selection, jobs):
+    config, export, sheet = make_selection(40)
+    marked = mark(sheet, skip=mixed_currency(export, config))
     out = workspace / "out"
     url = config.registry_url
     kill_points = [

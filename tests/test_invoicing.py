@@ -20,7 +20,7 @@ from massinvoice.model import Filters
 from massinvoice.registry import Registry
 from massinvoice.selecting import select_orders
 from massinvoice.sources import load_export
-from tests.sheet_tools import listed_orders, mark, set_line_value
+from tests.sheet_tools import listed_orders, mark, mixed_currency, set_line_value
 
 
 def pdf_text(path: Path) -> str:
@@ -32,18 +32,9 @@ def money_text(value: Decimal) -> str:
 
 
 @pytest.fixture
-def billing(workspace, make_export):
+def billing(make_selection):
     """A config, an export of 12 orders and its selection workbook."""
-    export = make_export(12)
-    config = load_config(workspace / "massinvoice.toml")
-    sheet = workspace / "selection.xlsx"
-    select_orders([export], sheet, config=config)
-    return config, export, sheet
-
-
-def mixed_currency(export, config) -> set[str]:
-    """Orders whose lines are in two currencies: the generator seeds one; they cannot be invoiced."""
-    return {o.order_no for o in load_export([export], config) if len(o.currencies) > 1}
+    return make_selection(12)
 
 
 def registry_numbers(config) -> list[tuple[str, str, tuple[str, ...]]]:

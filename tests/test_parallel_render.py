@@ -13,22 +13,16 @@ from massinvoice.config import load_config
 from massinvoice.invoicing import InvoiceOptions, invoice_selection
 from massinvoice.registry import Registry
 from massinvoice.render_pool import MAX_DEFAULT_JOBS, default_jobs
-from massinvoice.selecting import select_orders
-from massinvoice.sources import load_export
-from tests.sheet_tools import mark
+from tests.sheet_tools import mark, mixed_currency
 
 TODAY = dt.date(2026, 11, 23)
 
 
 @pytest.fixture
-def billing(workspace, make_export):
+def billing(make_selection):
     """A config and a selection workbook with every invoiceable order of 30 marked."""
-    export = make_export(30)
-    config = load_config(workspace / "massinvoice.toml")
-    sheet = workspace / "selection.xlsx"
-    select_orders([export], sheet, config=config)
-    mixed = {o.order_no for o in load_export([export], config) if len(o.currencies) > 1}
-    marked = mark(sheet, skip=mixed)
+    config, export, sheet = make_selection(30)
+    marked = mark(sheet, skip=mixed_currency(export, config))
     assert len(marked) > 10
     return config, sheet
 
