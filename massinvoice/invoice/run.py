@@ -27,13 +27,13 @@ from pathlib import Path
 
 from massinvoice import __version__
 from massinvoice.config import Config
-from massinvoice.files import check_writable, sweep_temps
+from massinvoice.files import check_writable, sha256_file, sweep_temps
 from massinvoice.invoice import pool as render_pool
 from massinvoice.invoice.document import Invoice, compose_invoice
 from massinvoice.invoice.einvoice.facturx import einvoice_problems
 from massinvoice.model import Customer, Order, OrderWarning, Status
 from massinvoice.problems import CONFIG, ConfigError, InputError, Problem
-from massinvoice.read import file_sha256, load_customers, load_export
+from massinvoice.read import load_customers, load_export
 from massinvoice.readback.selection import LineEdit, Selection, read_selection
 from massinvoice.registry.numbering import Draft, InvoiceRecord, Registry
 from massinvoice.select import checks
@@ -364,7 +364,7 @@ def _drop_stale(selection: Selection, config: Config) -> tuple[list[Order], list
         if (
             not source.get("path")
             or not path.is_file()
-            or file_sha256(path) == source.get("sha256")
+            or sha256_file(path) == source.get("sha256")
         ):
             continue
         try:
