@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -172,6 +173,7 @@ def test_a_sheet_with_cells_anywhere_reads_or_is_refused(sheet_xml: str) -> None
         read_in_a_child(path)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(repeated_tables())
 def test_an_ods_table_with_any_repeats_reads_or_is_refused(table_xml: str) -> None:
