@@ -29,6 +29,8 @@ WARNING_CODES = (
     "unconfirmed", "not_packed", "partial", "zero_price", "under_min", "amount_mismatch",
     "missing_awb", "missing_dae", "bad_quantity", "mixed_currency", "unknown_customer",
 )  # fmt: skip
+PLACEHOLDER_SELLER = "Your Company S.A."  # what 'massinvoice init' writes into [seller]
+PLACEHOLDER_TAX_ID = "0000000000001"
 DEFAULT_STRICT = ("zero_price", "under_min", "unconfirmed", "bad_quantity", "mixed_currency")
 
 
@@ -270,3 +272,19 @@ def _keys_ok(raw: dict[str, Any], cls: type, section: str, bad: Any) -> bool:
             f"known: {', '.join(sorted(allowed))}",
         )
     return not unknown
+
+
+def check_seller(config: Config) -> None:
+    """Refuse to invoice while [seller] still holds what ``init`` wrote: no invoice carries it."""
+    blanks = [
+        key
+        for key, example in (("name", PLACEHOLDER_SELLER), ("tax_id", PLACEHOLDER_TAX_ID))
+        if getattr(config.seller, key) == example
+    ]
+    if blanks:
+        raise ConfigError(
+            Problem("seller_placeholder",
+                    f"the seller's {' and '.join(blanks)} still hold the example values of 'massinvoice init'",
+                    str(config.path or CONFIG_NAME), column="[seller]", level=CONFIG,
+                    hint="fill in the company's real details in [seller]")
+        )  # fmt: skip

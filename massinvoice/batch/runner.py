@@ -43,9 +43,9 @@ from massinvoice.batch.lock import (
     open_in_office,
     same_file,
 )
-from massinvoice.batch.scaffold import FOLDERS, check_seller, error_note
+from massinvoice.batch.scaffold import FOLDERS, error_note
 from massinvoice.batch.scaffold import init_folder as _init_folder
-from massinvoice.config import CONFIG_NAME, Config, load_config
+from massinvoice.config import CONFIG_NAME, Config, check_seller, load_config
 from massinvoice.files import atomic_write_text, sha256_file
 from massinvoice.problems import InputError, Problem
 

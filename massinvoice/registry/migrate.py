@@ -63,7 +63,7 @@ def migrate_registry(src_url: str, dst_url: str) -> dict[str, Any]:
     return {
         "source": repr(src), "destination": destination, "copied": copied,
         "already_there": existing, "checked": checked,
-        "retired": f"{repr(src)} now refuses to number; it names {moved_to}",
+        "retired": f"{src!r} now refuses to number; it names {moved_to}",
     }  # fmt: skip
 
 
