@@ -119,11 +119,15 @@ def main() -> None:
 @click.option(
     "--no-registry", is_flag=True, help="Do not ask the registry which orders it has invoiced."
 )
+@click.option(
+    "--force", is_flag=True,
+    help="Replace an existing output even if it holds marks or is not a selection workbook.",
+)  # fmt: skip
 @config_option
 @registry_option
 @friendly
 def select(exports, output, date_from, date_to, date_field, rep, client, cargo_agency, market,
-           status, select_all, no_registry, config_path, registry_url) -> None:  # fmt: skip
+           status, select_all, no_registry, force, config_path, registry_url) -> None:  # fmt: skip
     """Read order export(s) and write the colour-coded selection workbook.
 
     EXPORTS are .xlsx, .xlsm, .xls, .ods or .csv files, English or Spanish headers; several are
@@ -135,9 +139,11 @@ def select(exports, output, date_from, date_to, date_field, rep, client, cargo_a
       massinvoice select orders.xlsx -o sel.xlsx --from 2026-11-16 --to 2026-11-22 --status non-invoiced
       massinvoice select a.csv b.xlsx -o sel.xlsx --rep "Ana Torres" --market US --select-all
     """
+    from massinvoice.readback.targets import check_select
     from massinvoice.select.run import select_orders
 
     config = _config(config_path)
+    check_select([Path(p) for p in exports], Path(output), force=force)
     filters = Filters(
         date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"),
         date_field=date_field, reps=rep, clients=client, cargo_agencies=cargo_agency,

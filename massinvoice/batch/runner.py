@@ -385,8 +385,10 @@ def _free(folder: Path, name: str) -> Path:
 
 def _select(ctx: _Pass, export: Path, out: Path) -> FileOutcome:
     from massinvoice.model import Filters
+    from massinvoice.readback.targets import check_select
     from massinvoice.select.run import select_orders
 
+    check_select([export], out)  # a selection re-saved as csv is not a new export
     tmp = out.with_name(f".{out.stem}.{uuid.uuid4().hex[:8]}.part.xlsx")
     try:
         result = select_orders(

@@ -44,7 +44,8 @@ def migrate_registry(src_url: str, dst_url: str) -> dict[str, Any]:
     what was copied, what was already there, and what was checked afterwards. Raises
     RegistryError (having copied nothing) when the destination conflicts with the source.
     """
-    with Registry(src_url, read_only=True) as src, Registry(dst_url) as dst:
+    # The destination may be new: it receives the source's numbers, it starts none of its own.
+    with Registry(src_url, read_only=True) as src, Registry(dst_url, create=True) as dst:
         if _same_database(src, dst):
             raise RegistryError("source and destination are the same registry")
         data = src._run("read source registry", _read_all, write=False, snapshot=True)
