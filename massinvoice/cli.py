@@ -295,9 +295,7 @@ def print_run(result: Any) -> None:
         click.echo(f"{len(result.edits)} corrections from the sheet used (listed in the report).")
     ok = "OK" if result.control_ok else "CHECK"
     click.echo(f"Control totals: {ok}. This run's records: {result.records}")
-    click.echo(
-        f"  Report: {result.files.get('report')}  Register: {result.files.get('register')}"
-    )
+    click.echo(f"  Report: {result.files.get('report')}  Register: {result.files.get('register')}")
 
 
 @main.command()

@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 import openpyxl
-import pytest
 from click.testing import CliRunner
 
 from massinvoice.cli import main
@@ -83,7 +82,9 @@ def test_1_a_typo_in_the_registry_url_is_refused(workspace):
     assert not typo.exists() and numbers(workspace) == []
 
 
-def test_1_migrate_from_the_wrong_folder_refuses_the_missing_source(workspace, tmp_path, monkeypatch):
+def test_1_migrate_from_the_wrong_folder_refuses_the_missing_source(
+    workspace, tmp_path, monkeypatch
+):
     b = prepare(workspace, 2)
     assert invoice(b, b.sheet, workspace / "out").exit_code == 0
     elsewhere = tmp_path / "elsewhere"
@@ -185,19 +186,29 @@ def test_2_3_after_ctrl_c_a_rerun_elsewhere_records_all_and_never_writes_the_old
         r = invoice(b, b.sheet, monday)
     assert r.exit_code != 0 and manifests(monday) == []
     assert len(numbers(workspace, "issued")) == 2 and len(numbers(workspace, "pending")) == 2
-    before = sorted((p.relative_to(monday), sha256_file(p)) for p in monday.rglob("*") if p.is_file())
+    before = sorted(
+        (p.relative_to(monday), sha256_file(p)) for p in monday.rglob("*") if p.is_file()
+    )
     r = invoice(b, b.sheet, tuesday)
     assert r.exit_code == 0, r.output
     assert "tuesday" in r.output
-    after = sorted((p.relative_to(monday), sha256_file(p)) for p in monday.rglob("*") if p.is_file())
+    after = sorted(
+        (p.relative_to(monday), sha256_file(p)) for p in monday.rglob("*") if p.is_file()
+    )
     assert after == before  # -o tuesday never writes into monday/
     (record,) = manifests(tuesday)
     assert len(record["invoices"]) == 4
-    assert check_day_two(url_of(workspace), monday, tuesday) == {"issued": 4, "pending": 0, "void": 0}
+    assert check_day_two(url_of(workspace), monday, tuesday) == {
+        "issued": 4,
+        "pending": 0,
+        "void": 0,
+    }
     assert len(list(tuesday.glob("*.pdf"))) == 2  # the two pending ones, rendered here
 
 
-def test_3_the_interrupted_runs_folder_deleted_the_rerun_finishes_everything(workspace, monkeypatch):
+def test_3_the_interrupted_runs_folder_deleted_the_rerun_finishes_everything(
+    workspace, monkeypatch
+):
     b = prepare(workspace, 4)
     monday, tuesday = workspace / "monday", workspace / "tuesday"
     with monkeypatch.context() as m:
@@ -307,7 +318,9 @@ def test_7_repeated_voids_and_releases_say_truthfully_what_changed(workspace):
     first = select(b, workspace / "a.xlsx", marks=["F-00001"])
     assert invoice(b, first, workspace / "out").exit_code == 0
     (one,) = numbers(workspace)
-    r = cli("void", one, "--reason", "wrong customer", "--release-orders", "--config", b.config_path)
+    r = cli(
+        "void", one, "--reason", "wrong customer", "--release-orders", "--config", b.config_path
+    )
     assert r.exit_code == 0 and "orders invoiceable again: F-00001" in r.output, r.output
     again = select(b, workspace / "b.xlsx", marks=["F-00001"])
     assert invoice(b, again, workspace / "out").exit_code == 0
@@ -356,7 +369,9 @@ def test_8_config_mistakes_are_all_reported_at_load_without_traceback(workspace)
 def test_8_negative_start_bom_and_strict_as_one_code(workspace):
     path = workspace / "massinvoice.toml"
     text = path.read_text("utf-8")
-    path.write_text(text.replace('format = "001-001-{seq:09d}"', 'format = "001-001-{seq:09d}"\nstart = -5'))
+    path.write_text(
+        text.replace('format = "001-001-{seq:09d}"', 'format = "001-001-{seq:09d}"\nstart = -5')
+    )
     r = cli("registry", "list", "--config", path)
     assert r.exit_code == 2 and "series.start" in r.output and "1 or more" in r.output
     path.write_bytes("\ufeff".encode() + f'strict = "zero_price"\n{text}'.encode())  # Notepad
@@ -366,7 +381,10 @@ def test_8_negative_start_bom_and_strict_as_one_code(workspace):
 
 def test_8_a_start_raised_for_an_existing_series_is_refused_unless_asked(workspace):
     b = prepare(workspace, 3)
-    assert invoice(b, select(b, workspace / "a.xlsx", marks=["F-00001"]), workspace / "o").exit_code == 0
+    assert (
+        invoice(b, select(b, workspace / "a.xlsx", marks=["F-00001"]), workspace / "o").exit_code
+        == 0
+    )
     path = b.config_path
     path.write_text(path.read_text("utf-8").replace('format = "001-001-{seq:09d}"',
                                                     'format = "001-001-{seq:09d}"\nstart = 100'))  # fmt: skip
@@ -381,7 +399,14 @@ def test_8_a_start_raised_for_an_existing_series_is_refused_unless_asked(workspa
 def test_8_invoice_refuses_the_placeholder_seller_of_init(tmp_path, workspace):
     b = prepare(workspace, 1)
     assert cli("init", tmp_path / "fresh").exit_code == 0
-    r = cli("invoice", b.sheet, "-o", tmp_path / "out", "--config", tmp_path / "fresh" / "massinvoice.toml")
+    r = cli(
+        "invoice",
+        b.sheet,
+        "-o",
+        tmp_path / "out",
+        "--config",
+        tmp_path / "fresh" / "massinvoice.toml",
+    )
     assert r.exit_code == 2 and "example values" in r.output, r.output
     with Registry(f"sqlite:///{tmp_path / 'fresh' / 'massinvoice.sqlite'}") as reg:
         assert reg.list() == []
@@ -398,7 +423,10 @@ def test_9_a_csv_cut_short_in_its_last_line_is_refused(workspace):
     r = cli("select", b.export, "-o", workspace / "s2.xlsx", "--config", b.config_path)
     assert r.exit_code == 2 and "cut short" in r.output, r.output
     b.export.write_bytes(data.rstrip(b"\r\n"))  # complete, only no final line break: fine
-    assert cli("select", b.export, "-o", workspace / "s3.xlsx", "--config", b.config_path).exit_code == 0
+    assert (
+        cli("select", b.export, "-o", workspace / "s3.xlsx", "--config", b.config_path).exit_code
+        == 0
+    )
 
 
 def test_9_select_never_overwrites_its_export_or_an_accountants_marks(workspace, make_export):
@@ -420,7 +448,9 @@ def test_9_a_selection_workbook_given_to_select_is_recognised(workspace, tmp_pat
     assert r.exit_code == 2 and "is a selection workbook" in r.output, r.output
     resaved = workspace / "resaved.csv"  # File > Save As > CSV of the Selection sheet
     with open(resaved, "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows(openpyxl.load_workbook(b.sheet)["Selection"].iter_rows(values_only=True))
+        csv.writer(f).writerows(
+            openpyxl.load_workbook(b.sheet)["Selection"].iter_rows(values_only=True)
+        )
     r = cli("select", resaved, "-o", workspace / "new.xlsx", "--config", b.config_path)
     assert r.exit_code == 2 and "is a selection workbook" in r.output, r.output
     assert not (workspace / "new.xlsx").exists()
@@ -432,7 +462,9 @@ def test_9_a_selection_resaved_as_csv_in_the_inbox_goes_to_errors(tmp_path, work
     assert cli("init", folder).exit_code == 0
     inbox = folder / "inbox" / "selection.csv"
     with open(inbox, "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows(openpyxl.load_workbook(b.sheet)["Selection"].iter_rows(values_only=True))
+        csv.writer(f).writerows(
+            openpyxl.load_workbook(b.sheet)["Selection"].iter_rows(values_only=True)
+        )
     import os
     import time
 

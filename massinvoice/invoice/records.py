@@ -102,8 +102,6 @@ class RunResult:
         return 1 if self.skipped else 0
 
 
-
-
 def selected_totals(selection: Selection) -> dict[tuple[str, str], Decimal]:
     """What the sheet's selected rows add up to, per (bill customer, currency)."""
     out: dict[tuple[str, str], Decimal] = {}

@@ -276,7 +276,9 @@ def _result(
     on_sheet = {o.order_no for o in selection.orders}
     finished = {o for i in issued if i.recovered and set(i.orders) <= on_sheet for o in i.orders}
     skipped = [s for s in skipped if not (s.code == "invoiced" and s.order_no in finished)]
-    this_run = {inv.number: inv for inv in plan.drafts_kept} | {inv.number: inv for inv, _, _ in jobs}
+    this_run = {inv.number: inv for inv in plan.drafts_kept} | {
+        inv.number: inv for inv, _, _ in jobs
+    }
     return RunResult(
         outdir=outdir, run_id=run_id, dry_run=options.dry_run, records=records,
         registry_id=plan.registry_id,
