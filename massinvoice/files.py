@@ -70,6 +70,44 @@ def atomic_write_bytes(path: Path, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class DifferentFileExists(FileExistsError):
+    """A file is already there with other content: it is never replaced."""
+
+
+def write_once_bytes(path: Path, data: bytes) -> str:
+    """Write ``data`` to a new file ``path`` atomically; return its SHA-256.
+
+    A file already there with the same bytes is left as it is; one with other bytes is never
+    replaced (:class:`DifferentFileExists`). The name is taken with a hard link, which fails
+    if it exists, so two writers cannot both win; where links are not allowed (some network
+    shares), a look before the rename does.
+    """
+    path = Path(path)
+    sha = hashlib.sha256(data).hexdigest()
+    tmp = new_temp_beside(path)
+    try:
+        tmp.write_bytes(data)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links here
+            if not path.exists():
+                os.replace(tmp, path)
+        if sha256_file(path) != sha:
+            raise DifferentFileExists(
+                f"{path.name} is already in {path.parent} with other content: it is never "
+                "replaced; run into another output folder (-o)"
+            )
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    _fsync_dir(path.parent)
+    return sha
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 

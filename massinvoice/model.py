@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 CENT = Decimal("0.01")
+_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+
+
+def order_key(order_no: str) -> str:
+    """An order number as people and spreadsheets mangle it: trimmed, case-insensitive, spaces
+    collapsed, and the leading zeros Excel drops (``000123`` and ``123``, ``PO-000123`` and
+    ``po-123`` share a key). The one place where two order numbers are judged to look alike;
+    the exact text stays the order's identity, the key only holds look-alikes back."""
+    text = " ".join(unicodedata.normalize("NFKC", str(order_no)).split()).casefold()
+    return _LEADING_ZEROS.sub("", text)
 
 
 _QUANTA = {places: Decimal(1).scaleb(-places) for places in range(7)}

@@ -14,7 +14,7 @@ from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from massinvoice.config import Config
-from massinvoice.files import atomic_write_bytes, exit_with
+from massinvoice.files import exit_with, write_once_bytes
 from massinvoice.invoice.document import Invoice
 from massinvoice.invoice.einvoice.facturx import PDF_VARIANT, embed, wants_facturx
 from massinvoice.invoice.render import Renderer
@@ -73,14 +73,17 @@ def _no_room(exc: BaseException) -> bool:
 
 
 def render_one(invoice: Invoice, path: Path) -> tuple[str, str]:
-    """Render to a temporary file, rename it to its final name; return (file, sha256)."""
+    """Render to a temporary file, rename it to its final name; return (file, sha256).
+
+    An existing file of other content is never replaced (the render fails, the invoice stays
+    pending); one of the same bytes (a killed run wrote it) is kept."""
     assert _worker_renderer is not None
     config = _worker_renderer.config
     if wants_facturx(invoice, config) and not invoice.draft:  # a draft is no e-invoice
         pdf = embed(_worker_renderer.pdf(invoice, variant=PDF_VARIANT), invoice, config)
     else:
         pdf = _worker_renderer.pdf(invoice)
-    sha = atomic_write_bytes(path, pdf)
+    sha = write_once_bytes(path, pdf)
     return str(path), sha
 
 

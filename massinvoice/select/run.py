@@ -14,7 +14,7 @@ from pathlib import Path
 from massinvoice.collector import collector_paused
 from massinvoice.config import Config
 from massinvoice.files import sweep_temps
-from massinvoice.model import Filters, Order, OrderWarning
+from massinvoice.model import Filters, Order, OrderWarning, order_key
 from massinvoice.read import describe_sources, load_customers, load_export
 from massinvoice.registry.numbering import Registry
 from massinvoice.select import checks
@@ -36,13 +36,15 @@ class SelectResult:
 
 
 def mark_registry_invoiced(orders: Sequence[Order], invoiced: dict[str, str]) -> list[Order]:
-    """Orders the registry holds get its invoice number: they become INVOICED (gray)."""
-    return [
-        replace(o, invoice_no=invoiced[o.order_no])
-        if not o.invoice_no and o.order_no in invoiced
-        else o
-        for o in orders
-    ]
+    """Orders the registry holds get its invoice number: they become INVOICED (gray). So do
+    orders that only look like one it holds (``123`` for ``000123``, see ``order_key``): the
+    invoice run holds them back too."""
+    alike = {order_key(o): number for o, number in invoiced.items()}
+    out = []
+    for o in orders:
+        number = invoiced.get(o.order_no) or alike.get(order_key(o.order_no))
+        out.append(replace(o, invoice_no=number) if number and not o.invoice_no else o)
+    return out
 
 
 def registry_invoiced(config: Config, url: str = "") -> dict[str, str]:
@@ -94,6 +96,7 @@ def _select_orders(
     read = len(orders)
     invoiced = registry_invoiced(config, registry_url) if use_registry else {}
     orders = mark_registry_invoiced(orders, invoiced)
+    held_keys = {order_key(o) for o in invoiced}
     filters = filters or Filters()
     listed = apply_filters(orders, filters)
     customers = load_customers(config.resolve(config.customers), config)
@@ -118,7 +121,7 @@ def _select_orders(
         by_status=dict(Counter(o.status.value for o in listed)),
         preselected=sum(1 for o in listed if o.invoiceable) if select_all else 0,
         warnings=dict(codes),
-        invoiced_by_registry=sum(1 for o in listed if o.order_no in invoiced),
+        invoiced_by_registry=sum(1 for o in listed if order_key(o.order_no) in held_keys),
     )
 
 
