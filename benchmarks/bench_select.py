@@ -129,6 +129,7 @@ def part_select(export: str, out: str) -> dict:
     from massinvoice.read.guard import stop_worker
     from massinvoice.select import run as selecting
 
+    Path(out).unlink(missing_ok=True)  # select keeps a workbook that holds marks
     clock = _Clock()
     result = selecting.select_orders(
         [Path(export)], Path(out), config=Config(), select_all=True, use_registry=False
@@ -163,6 +164,7 @@ def part_select_stages(export: str, out: str) -> dict:
     selecting.write_selection = timed("write", selecting.write_selection)
     from massinvoice.read.guard import stop_worker
 
+    Path(out).unlink(missing_ok=True)  # select keeps a workbook that holds marks
     clock = _Clock()
     result = selecting.select_orders(
         [Path(export)], Path(out), config=Config(), select_all=True, use_registry=False
