@@ -475,3 +475,21 @@ def test_9_a_selection_resaved_as_csv_in_the_inbox_goes_to_errors(tmp_path, work
     (note,) = (folder / "errors").glob("*.error.txt")
     assert "selection workbook" in note.read_text("utf-8")
     assert not list((folder / "selections").glob("*"))
+
+
+def test_2_stopped_after_writing_its_manifest_a_run_is_not_recorded_twice(workspace, monkeypatch):
+    b = prepare(workspace, 3)
+    original = Registry.finish_run
+
+    def stop_before_saying_so(self, run_id, summary, *, recorded=True):
+        if recorded:
+            raise KeyboardInterrupt  # the manifest is written, the registry not told
+        original(self, run_id, summary, recorded=recorded)
+
+    with monkeypatch.context() as m:
+        m.setattr(Registry, "finish_run", stop_before_saying_so)
+        invoice(b, b.sheet, workspace / "out")
+    assert len(manifests(workspace / "out")) == 1
+    r = invoice(b, b.sheet, workspace / "out")
+    assert r.exit_code == 1 and "Issued 0 invoices" in r.output, r.output
+    assert check_day_two(url_of(workspace), workspace / "out")["issued"] == 3

@@ -213,7 +213,9 @@ def _issue(
     from massinvoice.invoice import outputs
 
     registry.check_series(config.series, raise_start=options.raise_start)
-    run_id = registry.start_run(_run_info(plan.selection, options))
+    run_id = registry.start_run(
+        {**_run_info(plan.selection, options), "outdir": str(outdir.resolve())}
+    )
     recorded = False
     try:
         records = outputs.new_run_folder(outdir, run_id, dry_run=False)
