@@ -75,6 +75,8 @@ class Limits:
     max_uncompressed_mb: int = 1024
     max_rows: int = 500_000
     max_columns: int = 300
+    max_cells: int = 20_000_000  # what one sheet may span, rows x columns, however empty
+    max_memory_mb: int = 4096  # what the worker reading one workbook may take
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ import re
 import secrets
 import socket
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,7 +123,7 @@ def sweep_temps(folder: Path) -> list[Path]:
         return removed
     for name in names:
         found = _TEMP_NAME.fullmatch(name)
-        if not found or found["host"] != host or _alive(int(found["pid"])):
+        if not found or found["host"] != host or process_alive(int(found["pid"])):
             continue
         with contextlib.suppress(OSError):
             (folder / name).unlink()
@@ -129,16 +131,37 @@ def sweep_temps(folder: Path) -> list[Path]:
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this machine lives (a zombie, dead but not yet reaped, does not).
+    True where there is no harmless way to ask (Windows) or the answer is not ours to have."""
     if os.name != "posix":
-        return True  # no harmless way to ask there: leave the files
+        return True
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except (PermissionError, OverflowError, ValueError):
-        return True  # someone else's, or not a pid we can ask about: leave its files
+        return True
+    with contextlib.suppress(OSError, IndexError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat[stat.rindex(")") + 2] != "Z"
     return True
+
+
+def exit_with(owner: int) -> None:
+    """In a worker process: exit as soon as the process ``owner`` is gone (killed, even), instead
+    of waiting for work for ever. ``owner`` is given by the owner itself: a worker started while
+    its owner was being killed would find another parent already."""
+
+    def watch() -> None:
+        direct = os.getppid() == owner
+        while os.getppid() == owner if direct else process_alive(owner):
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-owner", daemon=True).start()
 
 
 def sha256_file(path: Path) -> str:

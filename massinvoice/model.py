@@ -106,6 +106,11 @@ class Line:
         """Quantity x unit price, rounded half-up to cents (0 without a price)."""
         return money(Decimal(self.quantity) * (self.unit_price or Decimal(0)))
 
+    def fulls(self, factors: dict[str, Decimal]) -> Decimal:
+        """Full-box equivalents of the line's boxes (FB 1, HB 0.5, QB 0.25, EB 0.125 by default;
+        an unknown box type counts 0)."""
+        return Decimal(self.boxes) * factors.get(self.box_type.strip().upper(), Decimal(0))
+
 
 def status_of(invoice_no: str, boxes: int, packed_boxes: int) -> Status:
     """An order's status from its invoice number and its boxes (packed ones capped per line)."""
@@ -177,13 +182,7 @@ class Order:
 
     def fulls(self, factors: dict[str, Decimal]) -> Decimal:
         """Full-box equivalents (FB 1, HB 0.5, QB 0.25, EB 0.125 by default)."""
-        return sum(
-            (
-                Decimal(line.boxes) * factors.get(line.box_type.upper(), Decimal(0))
-                for line in self.lines
-            ),
-            Decimal(0),
-        )
+        return sum((line.fulls(factors) for line in self.lines), Decimal(0))
 
     def fingerprint(self) -> str:
         """A short hash of what would be invoiced: detects edits and changed exports."""

@@ -159,5 +159,5 @@ def test_readme_commands_exist():
     )  # the extraction .ci/run uses
     assert (
         ci.stdout.strip()
-        == "bash ci/system-packages.sh && pip install -e '.[test]' && python -m pytest"
+        == "bash ci/system-packages.sh && pip install -e '.[test]' && python -m pytest -m \"not slow\""
     )

@@ -45,6 +45,7 @@ def registry_rows(folder: Path) -> list[tuple]:
         return [(r.number, r.state, r.orders, r.total, r.sha256) for r in registry.list()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("group_by", ["order", "customer"])
 def test_a_parallel_run_gives_the_serial_numbers_text_and_bytes(billing, tmp_path, group_by):
     config, sheet = billing

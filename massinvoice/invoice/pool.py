@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import errno
 import os
-import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from massinvoice.config import Config
-from massinvoice.files import write_once_bytes
+from massinvoice.files import exit_with, write_once_bytes
 from massinvoice.invoice.document import Invoice
 from massinvoice.invoice.einvoice.facturx import PDF_VARIANT, embed, wants_facturx
 from massinvoice.invoice.render import Renderer
@@ -49,7 +47,7 @@ def init_worker(config: Config, parent: int | None = None) -> None:
     would already name another)."""
     global _worker_renderer
     if parent is not None:
-        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+        exit_with(parent)
     _worker_renderer = Renderer(config)
 
 
@@ -64,13 +62,6 @@ def start_renderer(config: Config) -> None:
                     level="file", hint="check the template folder and its fonts, and that the "
                     "temporary folder has free space; no number was taken")
         ) from None  # fmt: skip
-
-
-def _exit_with_parent(parent: int) -> None:
-    """A render worker whose run was killed exits too, instead of waiting forever."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
 
 
 # The disk or the folder takes nothing more: rendering the rest would fail the same way.

@@ -43,7 +43,7 @@ from massinvoice.invoice.records import (
 )
 from massinvoice.model import Customer, Order, OrderWarning, Status
 from massinvoice.problems import CONFIG, ConfigError, InputError, Problem, RegistryError
-from massinvoice.read import file_sha256, load_customers, load_export
+from massinvoice.read import load_customers, load_export
 from massinvoice.readback.selection import Selection, read_selection
 from massinvoice.registry.holders import lookalike_reason
 from massinvoice.registry.numbering import Draft, InvoiceRecord, Registry
@@ -415,7 +415,7 @@ def _export_decides(selection: Selection, config: Config) -> tuple[list[Order], 
         path = Path(source.get("path", "") or "")
         if not source.get("path") or not path.is_file():
             continue
-        same = file_sha256(path) == source.get("sha256")
+        same = sha256_file(path) == source.get("sha256")
         try:
             now = {o.order_no: o for o in load_export([path], config)}
         except InputError:

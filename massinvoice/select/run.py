@@ -6,21 +6,16 @@ GRAY with ``INVOICED!`` and its number even when the ERP's export does not know 
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from massinvoice.collector import collector_paused
 from massinvoice.config import Config
-from massinvoice.files import new_temp_beside, sweep_temps
-from massinvoice.forking import Forked, cap_memory, two_cores
+from massinvoice.files import sweep_temps
 from massinvoice.model import Filters, Order, OrderWarning, order_key
-from massinvoice.problems import InputError
 from massinvoice.read import describe_sources, load_customers, load_export
-from massinvoice.read.guard import ZIPPED, ReadError, check_file, measured_elsewhere
 from massinvoice.registry.numbering import Registry
 from massinvoice.select import checks
 from massinvoice.select.filters import apply_filters
@@ -75,76 +70,15 @@ def select_orders(
     use_registry: bool = True,
 ) -> SelectResult:
     """Read the export(s), filter, check, and write the colour-coded selection workbook."""
-    options = dict(
-        config=config, filters=filters, select_all=select_all, registry_url=registry_url,
-        use_registry=use_registry,
-    )  # fmt: skip
     if Path(out).parent.is_dir():
         sweep_temps(Path(out).parent)  # what a killed select of this machine left
     # Hundreds of thousands of records (orders, lines, warnings) live until the workbook is
     # written (the collector's walks were half a second for 20,000 orders).
     with collector_paused():
-        if _measure_beside(exports):
-            done = _select_beside_the_measure(exports, Path(out), options)
-            if done is not None:
-                return done
-        return _select_orders(exports, out, **options)  # type: ignore[arg-type]
-
-
-MEASURE_BESIDE_FROM = 2 << 20  # workbooks this large (compressed) are measured beside the select
-CHILD_MEMORY = 4 << 30  # what the select beside the measure may take beyond its parent's size
-
-
-def _measure_beside(exports: Sequence[Path]) -> bool:
-    """Whether measuring the workbooks' sheets (most of the time it takes to read a large
-    export) pays to do in this process while a forked one does the select."""
-    if not two_cores():
-        return False
-    try:
-        size = sum(Path(p).stat().st_size for p in exports if Path(p).suffix.lower() in ZIPPED)
-    except OSError:
-        return False
-    return size >= MEASURE_BESIDE_FROM
-
-
-def _select_beside_the_measure(
-    exports: Sequence[Path], out: Path, options: dict[str, Any]
-) -> SelectResult | None:
-    """The select in a forked process (its memory capped, the sheet measure left to us) while
-    this one measures every workbook's sheets; its workbook is renamed into place only when
-    the measure passes them. None when the measure refuses a file or the select fails: the
-    caller then selects here, and reports every problem of every file as always."""
-    paths = [Path(p) for p in exports]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    part = new_temp_beside(out)  # named for this process: swept if it is killed
-
-    def select() -> dict[str, Any] | None:
-        cap_memory(CHILD_MEMORY)
-        try:
-            with measured_elsewhere(paths):
-                done = _select_orders(paths, part, **options)
-        except InputError:
-            return None
-        return {k: v for k, v in asdict(done).items() if k != "path"}
-
-    child = Forked(select)
-    measured, found = False, None
-    try:
-        for path in paths:
-            check_file(path, options["config"].limits, halves=False)
-        measured = True
-    except ReadError:
-        pass
-    finally:
-        try:
-            finished, found = child.result(kill=not measured)
-        finally:
-            if not (measured and found is not None):
-                part.unlink(missing_ok=True)
-    if not (measured and finished and found is not None):
-        return None
-    os.replace(part, out)
-    return SelectResult(path=out, **found)
+        return _select_orders(
+            exports, out, config=config, filters=filters, select_all=select_all,
+            registry_url=registry_url, use_registry=use_registry,
+        )  # fmt: skip
 
 
 def _select_orders(
