@@ -374,6 +374,9 @@ def test_8_negative_start_bom_and_strict_as_one_code(workspace):
     )
     r = cli("registry", "list", "--config", path)
     assert r.exit_code == 2 and "series.start" in r.output and "1 or more" in r.output
+    path.write_text('seller = "Flores S.A."\n', encoding="utf-8")  # a string for a table
+    r = cli("registry", "list", "--config", path)
+    assert r.exit_code == 2 and "expected a table [seller]" in r.output, r.output
     path.write_bytes("\ufeff".encode() + f'strict = "zero_price"\n{text}'.encode())  # Notepad
     config = load_config(path)
     assert config.strict == ("zero_price",) and config.seller.name
