@@ -294,12 +294,17 @@ def _guard_pool(limits: Limits, name: str) -> ProcessPoolExecutor:
         return _POOL[1]
 
 
-def _drop_pool() -> None:
+def _drop_pool(wait: bool = False) -> None:
     global _POOL
     with _POOL_LOCK:
         if _POOL is not None:
-            _POOL[1].shutdown(wait=False, cancel_futures=True)
+            _POOL[1].shutdown(wait=wait, cancel_futures=True)
             _POOL = None
+
+
+def stop_worker() -> None:
+    """End the guard worker now (it is started again when a workbook is next read)."""
+    _drop_pool(wait=True)
 
 
 def _start_worker(extra: int, owner: int) -> None:
