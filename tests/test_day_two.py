@@ -496,3 +496,20 @@ def test_2_stopped_after_writing_its_manifest_a_run_is_not_recorded_twice(worksp
     r = invoice(b, b.sheet, workspace / "out")
     assert r.exit_code == 1 and "Issued 0 invoices" in r.output, r.output
     assert check_day_two(url_of(workspace), workspace / "out")["issued"] == 3
+
+
+def test_3_a_damaged_pdf_of_an_unrecorded_invoice_is_listed_once_and_never_replaced(
+    workspace, monkeypatch
+):
+    b = prepare(workspace, 3)
+    out = workspace / "out"
+    with monkeypatch.context() as m:
+        interrupt_after(m, 2)
+        invoice(b, b.sheet, out)
+    damaged = out / "001-001-000000001.pdf"
+    damaged.write_bytes(b"%PDF-1.7 someone saved over it")
+    r = invoice(b, b.sheet, out)
+    assert r.exit_code == 1 and "never replaced" in r.output, r.output
+    assert damaged.read_bytes() == b"%PDF-1.7 someone saved over it"
+    (record,) = manifests(out)
+    assert sorted(i["number"][-1] for i in record["invoices"]) == ["1", "2", "3"]
