@@ -53,6 +53,7 @@ from massinvoice.registry.schema import (
     series_table,
     upgrade_schema,
 )
+from massinvoice.registry.series import settle_start
 
 STATES = ("pending", "issued", "void")
 LEASE_SECONDS = 300
@@ -352,27 +353,7 @@ class Registry:
             series_table.c.name == series.name
         )
         next_seq, start = conn.execute(query.with_for_update()).one()
-        if start == series.start:
-            return int(next_seq)
-        unused = start is not None and next_seq == start  # nothing numbered from it yet
-        if (
-            unused
-            or (start is None and series.start <= next_seq)
-            or (raise_start and series.start >= next_seq)
-        ):
-            next_seq = max(next_seq, series.start) if start is None else series.start
-            conn.execute(update(series_table).where(series_table.c.name == series.name)
-                         .values(next_seq=next_seq, start=series.start))  # fmt: skip
-            return int(next_seq)
-        raise RegistryError(
-            f"[series] start = {series.start} in the config, but series {series.name!r} "
-            f"{'began at ' + str(start) if start is not None else 'has numbers'} and its next "
-            f"number is {series.number(next_seq)}: nothing was numbered. Numbers stay "
-            "gap-free: put start back"
-            + (", or rerun with --raise-start to jump the series forward to "
-               f"{series.number(series.start)} on purpose" if series.start > next_seq else
-               " (a lower start would reuse numbers)")
-        )  # fmt: skip
+        return settle_start(conn, series, int(next_seq), start, raise_start)
 
     def check_series(self, series: Series, *, raise_start: bool = False) -> int:
         """Check (or, with ``raise_start``, move forward) the series' start; its next seq."""
