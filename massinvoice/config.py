@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from massinvoice.errors import CONFIG, ConfigError, Problem
+from massinvoice.text import email_addresses
 
 CONFIG_NAME = "massinvoice.toml"
 ENV_VAR = "MASSINVOICE_CONFIG"
@@ -72,6 +73,80 @@ class Limits:
     max_columns: int = 300
 
 
+# --- sending the invoices by e-mail (massinvoice.send) -----------------------------------------
+SMTP_SECURITY = ("starttls", "tls", "none")
+SEND_MODES = ("off", "after-invoice")
+PASSWORD_ENV = "MASSINVOICE_SMTP_PASSWORD"
+
+
+@dataclass(frozen=True, slots=True)
+class Smtp:
+    """The mail server and the envelope of every invoice e-mail; the password is never here."""
+
+    host: str = ""
+    port: int = 0  # 0: 587 with starttls, 465 with tls, 25 with none
+    security: str = "starttls"  # starttls | tls (implicit, port 465) | none (local relays only)
+    user: str = ""
+    password_env: str = PASSWORD_ENV  # the environment variable holding the password
+    sender: str = ""  # From; empty: the seller's e-mail
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    reply_to: str = ""
+    html: bool = False  # add an HTML part beside the plain text
+    timeout: float = 60.0
+    retries: int = 4  # tries per message on temporary failures (4xx, dropped connections)
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or {"starttls": 587, "tls": 465}.get(self.security, 25)
+
+
+def _smtp(raw: Any, bad: Any) -> Smtp:
+    if not isinstance(raw, dict):
+        bad("smtp", "expected a [smtp] table")
+        return Smtp()
+    if "password" in raw:
+        bad("smtp.password", "a password does not belong in the config file (the shared folder "
+            "can be read by others)", f"remove it and set the environment variable "
+            f"{raw.get('password_env') or PASSWORD_ENV} on the machine that sends")  # fmt: skip
+        raw = {k: v for k, v in raw.items() if k != "password"}
+    if not _keys_ok(raw, Smtp, "smtp", bad):
+        return Smtp()
+    values = dict(raw)
+    for key in ("cc", "bcc"):
+        if isinstance(values.get(key), str):
+            values[key] = (values[key],)
+    for f in fields(Smtp):
+        value = values.get(f.name, f.default)
+        kind = {"int": int, "float": (int, float), "bool": bool}.get(str(f.type), str)
+        if f.name in ("cc", "bcc"):
+            ok = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+        else:
+            ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if not ok:
+            bad(f"smtp.{f.name}", f"{value!r} is not a valid {f.name}")
+            return Smtp()
+    if values.get("security", "starttls") not in SMTP_SECURITY:
+        bad("smtp.security", f"{values['security']!r} is not one of {', '.join(SMTP_SECURITY)}")
+        return Smtp()
+    if not 0 <= values.get("port", 0) <= 65535 or values.get("retries", 4) < 1:
+        bad("smtp", "port must be 0-65535 and retries at least 1")
+        return Smtp()
+    for key in ("sender", "reply_to", "cc", "bcc"):
+        value = values.get(key, "")
+        for text in (value,) if isinstance(value, str) else value:
+            good, wrong = email_addresses(text)
+            if wrong or (key in ("sender", "reply_to") and len(good) > 1):
+                bad(f"smtp.{key}", f"{text!r} is not one e-mail address",
+                    "write it as name@example.com or Name <name@example.com>")  # fmt: skip
+                return Smtp()
+    return Smtp(**{**values, "cc": tuple(values.get("cc", ())),
+                   "bcc": tuple(values.get("bcc", ())), "timeout": float(values.get("timeout", 60))})  # fmt: skip
+
+
+# --- end of sending ------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     path: Path | None = None  # the file it came from, if any
@@ -98,6 +173,8 @@ class Config:
     )
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    send: str = "off"  # off | after-invoice (the shared folder mails what it invoices)
+    smtp: Smtp = field(default_factory=Smtp)
 
     @property
     def base_dir(self) -> Path:
@@ -180,8 +257,10 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
     scalars: dict[str, Any] = {}
     simple = {f.name for f in fields(Config)} - {
         "path", "seller", "series", "taxes", "hs_codes", "fulls", "aliases", "limits", "strict",
+        "smtp",
     }  # fmt: skip
-    known = simple | {"seller", "series", "tax", "hs_codes", "fulls", "aliases", "limits", "strict"}
+    known = simple | {"seller", "series", "tax", "hs_codes", "fulls", "aliases", "limits", "strict",
+                      "smtp"}  # fmt: skip
     for key in raw:
         if key not in known:
             bad(key, f"unknown setting {key!r}", f"known settings: {', '.join(sorted(known))}")
@@ -193,6 +272,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
         "partial": ("ordered", "packed", "skip"),
         "select_status": ("all", "invoiced", "non-invoiced"),
         "einvoice": ("off", "directory", "all"),
+        "send": SEND_MODES,
     }  # fmt: skip
     for key, allowed in choices.items():
         if key in scalars and scalars[key] not in allowed:
@@ -252,11 +332,14 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
     limits_raw = raw.get("limits", {})
     limits = Limits(**limits_raw) if _keys_ok(limits_raw, Limits, "limits", bad) else Limits()
 
+    smtp = _smtp(raw.get("smtp", {}), bad)
+
     if problems:
         raise ConfigError(problems)
     return Config(
         path=path.resolve() if path else None, seller=seller, series=series, taxes=tuple(taxes),
-        fulls=fulls, hs_codes=hs, aliases=aliases, strict=tuple(strict), limits=limits, **scalars,
+        fulls=fulls, hs_codes=hs, aliases=aliases, strict=tuple(strict), limits=limits,
+        smtp=smtp, **scalars,
     )  # fmt: skip
 
 

@@ -154,6 +154,16 @@ class Registry:
         if current < SCHEMA_VERSION:
             self._run("schema upgrade", lambda conn: upgrade_schema(conn, self._now(conn)))
 
+    # --- other stages' records in this registry (massinvoice.send keeps its sends here) ------
+
+    def transaction(self, what: str, work: Callable[[Connection], T], *, write: bool = True) -> T:
+        """``work`` in one transaction, retried on races; database errors as RegistryError."""
+        return self._run(what, work, write=write, retries=_RETRIES if write else 1)
+
+    def clock(self, conn: Connection) -> dt.datetime:
+        """Now, by the registry's clock (the server's on PostgreSQL, shared by every machine)."""
+        return self._now(conn)
+
     # --- runs -----------------------------------------------------------------------------------
 
     def start_run(self, info: dict[str, Any]) -> str:

@@ -53,3 +53,44 @@ def column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+# --- e-mail addresses, as people type them into a directory cell or a config value -------------
+
+_ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;.]+(\.[^@\s<>,;.]+)+$")
+_ADDRESS_SEPARATORS = re.compile(r"[,;\r\n]+")
+
+
+def email_addresses(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The addresses in ``text`` and the parts that are not addresses.
+
+    Separated by commas, semicolons, new lines or spaces; ``Name <address>`` is accepted and
+    kept whole. ``'ana@x.ec; Luis <luis@x.ec>'`` -> ``(('ana@x.ec', 'Luis <luis@x.ec>'), ())``.
+    """
+    good: list[str] = []
+    bad: list[str] = []
+    for part in _ADDRESS_SEPARATORS.split(text or ""):
+        part = clean(part)
+        if not part:
+            continue
+        pieces = [part] if "<" in part else part.split(" ")
+        found = [_one_address(piece) for piece in pieces]
+        if all(found):
+            good.extend(a for a in found if a)
+        else:
+            bad.append(part)
+    return tuple(dict.fromkeys(good)), tuple(bad)
+
+
+def _one_address(piece: str) -> str:
+    name, _, rest = piece.rpartition("<")
+    addr = rest.rstrip(">").strip() if "<" in piece else piece
+    if not _ADDRESS.match(addr) or ("<" in piece) != piece.endswith(">"):
+        return ""
+    name = clean(name).strip('"')
+    return f"{name} <{addr}>" if name else addr
+
+
+def bare_address(address: str) -> str:
+    """``'Luis <luis@x.ec>'`` -> ``'luis@x.ec'``: the part an SMTP envelope takes."""
+    return address.rpartition("<")[2].rstrip(">").strip() if "<" in address else address.strip()

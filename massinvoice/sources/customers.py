@@ -17,7 +17,7 @@ from massinvoice.sources.columns import AliasTable
 from massinvoice.sources.files import ReadError
 from massinvoice.sources.parse import cell_text, is_empty
 from massinvoice.sources.tabular import locate
-from massinvoice.text import clean, fold
+from massinvoice.text import clean, email_addresses, fold
 
 # fmt: off
 CUSTOMER_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -132,6 +132,16 @@ def load_customers(path: Path, config: Config) -> dict[str, Customer]:
                 "write yes (sí, x) or no, or leave it empty for no",
                 CELL,
             )
+        emails, not_emails = email_addresses(texts.get("email", empty)[i])
+        if not_emails:
+            problem(
+                "bad_value",
+                f"{', '.join(map(repr, not_emails))} is not an e-mail address",
+                row,
+                "email",
+                "write addresses like billing@example.com, several separated by ; or ,",
+                CELL,
+            )
         customer = Customer(
             name=name,
             code=texts.get("code", empty)[i],
@@ -139,7 +149,7 @@ def load_customers(path: Path, config: Config) -> dict[str, Customer]:
             address=_address(columns["address"][i]) if "address" in columns else (),
             city=texts.get("city", empty)[i],
             country=texts.get("country", empty)[i],
-            email=texts.get("email", empty)[i],
+            email=", ".join(emails),
             language=_LANGUAGES.get(language, ""),
             payment_terms=texts.get("payment_terms", empty)[i],
             einvoice=flag in _YES,
