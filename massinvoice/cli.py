@@ -376,15 +376,35 @@ def void(number, reason, release_orders, config_path, registry_url) -> None:
 @click.argument("run_folder", required=False, type=click.Path(file_okay=False, exists=True))
 @click.option("--since", metavar="YYYY-MM-DD", help="Invoices dated from this day on.")
 @click.option("--until", metavar="YYYY-MM-DD", help="Invoices dated up to this day.")
-@click.option("-n", "--number", "numbers", multiple=True, metavar="NUMBER",
-              help="An invoice number (repeatable).")
-@click.option("--resend", multiple=True, metavar="NUMBER",
-              help="Send this invoice again on purpose, or after an interrupted send (repeatable).")
-@click.option("--dry-run", is_flag=True, help="Write the .eml files; contact no server, record nothing.")
-@click.option("--eml-dir", type=click.Path(file_okay=False), default=None,
-              help="Where --dry-run writes (default: emails/ in RUN_FOLDER, else here).")
-@click.option("--report-dir", type=click.Path(file_okay=False), default=None,
-              help="Where the send report is written (default: RUN_FOLDER).")
+@click.option(
+    "-n",
+    "--number",
+    "numbers",
+    multiple=True,
+    metavar="NUMBER",
+    help="An invoice number (repeatable).",
+)
+@click.option(
+    "--resend",
+    multiple=True,
+    metavar="NUMBER",
+    help="Send this invoice again on purpose, or after an interrupted send (repeatable).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Write the .eml files; contact no server, record nothing."
+)
+@click.option(
+    "--eml-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where --dry-run writes (default: emails/ in RUN_FOLDER, else here).",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where the send report is written (default: RUN_FOLDER).",
+)
 @config_option
 @registry_option
 @friendly

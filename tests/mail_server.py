@@ -81,13 +81,13 @@ class Mailbox:
     logins: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+    async def handle_DATA(self, server, session, envelope):
         with self.lock:
             fault = self.data_faults.pop(0) if self.data_faults else ""
         if fault == "drop":
@@ -107,8 +107,8 @@ class Mailbox:
         return [r.number for r in self.received]
 
 
-def _authenticator(mailbox: Mailbox):  # noqa: ANN202
-    def check(server, session, envelope, mechanism, auth_data):  # noqa: ANN001
+def _authenticator(mailbox: Mailbox):
+    def check(server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
             USER.encode(), PASSWORD.encode())  # fmt: skip
         if ok:
@@ -125,7 +125,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def mail_server(folder: Path, mailbox: Mailbox | None = None) -> Iterator[tuple[Controller, Mailbox]]:
+def mail_server(
+    folder: Path, mailbox: Mailbox | None = None
+) -> Iterator[tuple[Controller, Mailbox]]:
     """Run the server (STARTTLS required, AUTH required) for the duration of the block."""
     cert, key = make_certificate(folder)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -8,6 +8,7 @@ config (or in ``email/`` of the config's ``template_dir``) replaces one of them.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 from dataclasses import dataclass
 from email import policy
@@ -159,10 +160,8 @@ def message_context(invoice: Invoice, config: Config, language: str) -> dict[str
 def smtp_address(address: str) -> str:
     """The bare address for the SMTP envelope, its domain in ASCII (IDNA) as servers expect."""
     local, _, domain = bare_address(address).rpartition("@")
-    try:
+    with contextlib.suppress(UnicodeError):  # else as written: the server will say what it thinks
         domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        pass  # left as written: the server will say what it thinks of it
     return f"{local}@{domain}"
 
 

@@ -90,7 +90,7 @@ class Mailer:
                 if smtp.security == "starttls":
                     if not conn.has_extn("starttls"):
                         raise MailServerError(
-                            f"{host}:{port} does not offer STARTTLS: set security = \"tls\" for "
+                            f'{host}:{port} does not offer STARTTLS: set security = "tls" for '
                             "port 465, or ask for the server's submission port (587)"
                         )
                     conn.starttls(context=context)
@@ -156,7 +156,9 @@ class Mailer:
         try:
             code, resp = conn.mail(message.envelope.from_address, options)
         except smtplib.SMTPNotSupportedError:
-            raise _Permanent("an address is not ASCII and the server does not take SMTPUTF8") from None
+            raise _Permanent(
+                "an address is not ASCII and the server does not take SMTPUTF8"
+            ) from None
         self._check(code, resp, "MAIL FROM")
         refused: dict[str, str] = {}
         recipients = message.envelope.recipients

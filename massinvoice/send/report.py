@@ -90,7 +90,9 @@ def report_text(items: Sequence[Item], language: str, *, dry_run: bool, when: dt
     for key in ("failed", "skipped", "sent"):
         lines.append(f"{word(WORDS, key, language)} ({counts[key]}):")
         for item in sections[key]:
-            text = f"  {item.number:<22} {item.customer[:36]:<36} {word(REASONS, item.code, language)}"
+            text = (
+                f"  {item.number:<22} {item.customer[:36]:<36} {word(REASONS, item.code, language)}"
+            )
             lines.append(f"{text}: {item.detail}" if item.detail else text)
         if not sections[key]:
             lines.append(f"  {word(WORDS, 'none', language)}")

@@ -176,7 +176,9 @@ def _skip(target: _Target, last: records.SendRecord | None, resend: bool) -> Ite
         if last.status == "ambiguous":
             return Item(number, customer, "ambiguous", f"Message-ID {last.message_id}")
         if last.status == "pending":
-            return Item(number, customer, "in_progress", f"since {last.created_at:%Y-%m-%d %H:%M} UTC")
+            return Item(
+                number, customer, "in_progress", f"since {last.created_at:%Y-%m-%d %H:%M} UTC"
+            )
     if not target.pdf.is_file():
         return Item(number, customer, "pdf_missing", str(target.pdf))
     if target.sha256 and sha256_file(target.pdf) != target.sha256:
