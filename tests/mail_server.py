@@ -113,7 +113,7 @@ def _authenticator(mailbox: Mailbox):
             USER.encode(), PASSWORD.encode())  # fmt: skip
         if ok:
             mailbox.logins += 1
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # unhandled: the server replies 535
 
     return check
 

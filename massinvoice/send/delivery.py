@@ -6,8 +6,9 @@ against the system's trust store (``SSL_CERT_FILE`` names another, e.g. a compan
 
 A message is tried up to ``retries`` times: a 4xx reply or a dropped connection is temporary
 (waits, with exponential backoff, then tries again under the same Message-ID); a 5xx reply is
-permanent and comes back with the server's words. A recipient refused while others are accepted
-does not stop the message: the refusal is returned with it.
+permanent and comes back with the server's words. A recipient refused while others of the
+customer's are accepted does not stop the message (the refusal is returned with it); when every
+customer address is refused, the message is not sent to the Cc and Bcc alone.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 
 from massinvoice.config import Smtp
 from massinvoice.errors import MassInvoiceError
-from massinvoice.send.compose import Composed
+from massinvoice.send.compose import Composed, smtp_address
 
 _NETWORK_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
 
@@ -168,7 +169,8 @@ class Mailer:
                 self._check(code, resp, "RCPT TO")
             if code not in (250, 251):
                 refused[rcpt] = _reply(code, resp)
-        if len(refused) == len(recipients):
+        customer = {smtp_address(a) for a in message.envelope.to}
+        if customer <= set(refused):  # Cc and Bcc alone do not make the invoice delivered
             temporary = any(r.startswith("4") for r in refused.values())
             self._rset()
             words = "; ".join(f"{r}: {why}" for r, why in refused.items())

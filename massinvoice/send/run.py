@@ -133,6 +133,8 @@ def _send_all(
             if options.dry_run:
                 result.items.append(_write_eml(message, options, result, customer))
                 continue
+            if not mailer.connections:
+                mailer.connect()  # a wrong password or host stops here, before any record
             item = _deliver(registry, mailer, message, customer, result.run_id, number in resend)
             if item.code == "unreachable":
                 unreachable = item.detail
