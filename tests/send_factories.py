@@ -14,7 +14,7 @@ from pathlib import Path
 
 from massinvoice.config import Series
 from massinvoice.model import Customer
-from massinvoice.registry import Draft, Registry
+from massinvoice.registry.numbering import Draft, Registry
 from tests.einvoice_factories import CONFIG, flower_order, make_invoice
 
 SERIES = Series(name="001-001", format="001-001-{seq:09d}")

@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 from massinvoice.cli import main
 from massinvoice.config import load_config
-from massinvoice.errors import InputError
-from massinvoice.registry import Registry
+from massinvoice.problems import InputError
+from massinvoice.registry.numbering import Registry
 from massinvoice.send import SendOptions, send_invoices
 from massinvoice.send.delivery import Mailer, MailServerError
 from massinvoice.send.records import history, latest

@@ -19,11 +19,11 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-from massinvoice.cii import due_date
 from massinvoice.config import Config
-from massinvoice.documents import Invoice
-from massinvoice.errors import CONFIG, InputError, Problem
-from massinvoice.render import Formatter
+from massinvoice.invoice.document import Invoice
+from massinvoice.invoice.einvoice.cii import due_date
+from massinvoice.invoice.render import Formatter
+from massinvoice.problems import CONFIG, InputError, Problem
 from massinvoice.text import bare_address
 
 TEMPLATES = Path(__file__).with_name("templates")

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from massinvoice.config import Smtp
-from massinvoice.errors import MassInvoiceError
+from massinvoice.problems import MassInvoiceError
 from massinvoice.send.compose import Composed, smtp_address
 
 _NETWORK_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)

@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from massinvoice.registry import Registry
-from massinvoice.registry_schema import chunks, invoices, machine_id, pid_gone, runs, sends
+from massinvoice.registry.numbering import Registry
+from massinvoice.registry.schema import chunks, invoices, machine_id, pid_gone, runs, sends
 
 STATUSES = ("pending", "sent", "failed", "ambiguous")
 # A pending send older than this belongs to a run that is not coming back (one SMTP transaction

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from massinvoice.fsutil import atomic_write_text
+from massinvoice.files import atomic_write_text
 
 # code -> (English, Spanish): what a person reads for each outcome
 REASONS: dict[str, tuple[str, str]] = {

@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from massinvoice.config import Config
-from massinvoice.documents import Invoice
-from massinvoice.errors import FILE, InputError, Problem
-from massinvoice.fsutil import atomic_write_bytes, sha256_file
+from massinvoice.files import atomic_write_bytes, sha256_file
+from massinvoice.invoice.document import Invoice
 from massinvoice.model import Customer
-from massinvoice.registry import InvoiceRecord, Registry
+from massinvoice.problems import FILE, InputError, Problem
+from massinvoice.read import load_customers
+from massinvoice.registry.numbering import InvoiceRecord, Registry
 from massinvoice.send import records
 from massinvoice.send.compose import Composed, Composer
 from massinvoice.send.delivery import Mailer, smtp_password
 from massinvoice.send.report import Item, report_text, write_report
-from massinvoice.sources import load_customers
 from massinvoice.text import email_addresses, fold, safe_filename
 
 Echo = Callable[[str], None]
