@@ -313,6 +313,18 @@ def test_killed_mid_batch_sends_the_rest_and_none_twice(billing: Billing) -> Non
     assert [h.status for h in billing.history(third)] == ["ambiguous", "sent"]
 
 
+def test_registry_migrate_keeps_what_was_sent(billing: Billing, tmp_path: Path) -> None:
+    from massinvoice.registry.migrate import migrate_registry
+
+    billing.send()
+    target = f"sqlite:///{tmp_path / 'moved.sqlite'}"
+    assert migrate_registry(billing.config.registry_url, target)["copied"]["sends"] == 3
+    result = send_invoices(billing.config, SendOptions(run_folder=billing.run),
+                           registry_url=target)  # fmt: skip
+    assert billing.received() == Counter(billing.numbers[:3])  # nothing sent twice
+    assert {i.code for i in result.items} == {"already_sent", "no_address"}
+
+
 def _rewrite(path: Path, line: str) -> Path:
     path.write_text(path.read_text().replace("timeout = 10", f"timeout = 10\n{line}"))
     return path
