@@ -438,9 +438,11 @@ def send(run_folder, since, until, numbers, resend, dry_run, eml_dir, report_dir
     if options.since and options.until and options.since > options.until:
         raise click.BadParameter("--since is after --until", param_hint="--since")
     result = send_invoices(config, options, registry_url=registry_url, echo=click.echo)
-    click.echo(result.report)
-    if result.report_path:
-        click.echo(f"report: {result.report_path}")
+    if result.report_path:  # the summary here, every invoice's line in the file
+        click.echo("\n".join(result.report.splitlines()[:3]))
+        click.echo(f"Report: {result.report_path}")
+    else:
+        click.echo(result.report)
     if not result.items:
         click.secho("No invoices to send.", fg="yellow")
     sys.exit(result.exit_code)

@@ -66,6 +66,11 @@ class Item:
     def done(self) -> bool:
         return self.code in DONE
 
+    def line(self, language: str) -> str:
+        """One line for people: number, customer, what happened and the detail."""
+        text = f"{self.number:<22} {self.customer[:36]:<36} {word(REASONS, self.code, language)}"
+        return f"{text}: {self.detail}" if self.detail else text
+
     def kind(self) -> str:
         """sent | failed | skipped: the report's section."""
         if self.code in ("sent", "written", "partly_refused"):
@@ -89,11 +94,7 @@ def report_text(items: Sequence[Item], language: str, *, dry_run: bool, when: dt
     lines += [word(WORDS, "summary", language).format(**counts), ""]
     for key in ("failed", "skipped", "sent"):
         lines.append(f"{word(WORDS, key, language)} ({counts[key]}):")
-        for item in sections[key]:
-            text = (
-                f"  {item.number:<22} {item.customer[:36]:<36} {word(REASONS, item.code, language)}"
-            )
-            lines.append(f"{text}: {item.detail}" if item.detail else text)
+        lines += [f"  {item.line(language)}" for item in sections[key]]
         if not sections[key]:
             lines.append(f"  {word(WORDS, 'none', language)}")
         lines.append("")

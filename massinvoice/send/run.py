@@ -124,7 +124,7 @@ def _send_all(
                 skip = Item(number, customer, "unreachable", unreachable)
             if skip is not None:
                 result.items.append(skip)
-                echo(f"{number}: {skip.code}")
+                echo(skip.line(config.language))
                 continue
             assert invoice is not None
             reuse = last is not None and last.status in ("ambiguous", "failed", "pending")
@@ -139,7 +139,7 @@ def _send_all(
             if item.code == "unreachable":
                 unreachable = item.detail
             result.items.append(item)
-            echo(f"{number}: {item.code} {item.detail}".rstrip())
+            echo(item.line(config.language))
         result.connections = mailer.connections
 
 
