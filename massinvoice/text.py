@@ -59,6 +59,7 @@ def column_letter(index: int) -> str:
 
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;.]+(\.[^@\s<>,;.]+)+$")
 _ADDRESS_SEPARATORS = re.compile(r"[,;\r\n]+")
+_ADDRESS_TOKENS = re.compile(r"<[^<>]*>?|[^\s<>]+")
 
 
 def email_addresses(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -70,16 +71,27 @@ def email_addresses(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     good: list[str] = []
     bad: list[str] = []
     for part in _ADDRESS_SEPARATORS.split(text or ""):
-        part = clean(part)
-        if not part:
-            continue
-        pieces = [part] if "<" in part else part.split(" ")
-        found = [_one_address(piece) for piece in pieces]
-        if all(found):
-            good.extend(a for a in found if a)
-        else:
-            bad.append(part)
+        for piece in _pieces(clean(part)):
+            address = _one_address(piece)
+            (good if address else bad).append(address or piece)
     return tuple(dict.fromkeys(good)), tuple(bad)
+
+
+def _pieces(part: str) -> list[str]:
+    """'a@x.ec Ana Pérez <ana@x.ec>' -> ['a@x.ec', 'Ana Pérez <ana@x.ec>']."""
+    pieces: list[str] = []
+    name: list[str] = []
+    for token in _ADDRESS_TOKENS.findall(part):
+        if token.startswith("<"):
+            pieces.append(" ".join([*name, token]))
+            name = []
+        elif not name and _ADDRESS.match(token):
+            pieces.append(token)
+        else:
+            name.append(token)
+    if name:
+        pieces.append(" ".join(name))  # words that name nothing: not an address
+    return pieces
 
 
 def _one_address(piece: str) -> str:
