@@ -126,18 +126,26 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def mail_server(
-    folder: Path, mailbox: Mailbox | None = None
+    folder: Path, mailbox: Mailbox | None = None, *, security: str = "starttls"
 ) -> Iterator[tuple[Controller, Mailbox]]:
-    """Run the server (STARTTLS required, AUTH required) for the duration of the block."""
+    """Run the server for the duration of the block.
+
+    ``starttls``: STARTTLS and AUTH required; ``tls``: TLS from the first byte (port 465 style)
+    and AUTH required; ``none``: a plain local relay, no TLS, no AUTH.
+    """
     cert, key = make_certificate(folder)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     mailbox = mailbox or Mailbox()
-    controller = Controller(
-        mailbox, hostname=HOST, port=free_port(), tls_context=context, require_starttls=True,
-        authenticator=_authenticator(mailbox), auth_required=True, auth_require_tls=True,
-        server_hostname="localhost",
-    )  # fmt: skip
+    kwargs: dict = {"hostname": HOST, "port": free_port(), "server_hostname": "localhost"}
+    if security == "starttls":
+        kwargs.update(tls_context=context, require_starttls=True, auth_require_tls=True,
+                      authenticator=_authenticator(mailbox), auth_required=True)  # fmt: skip
+    elif security == "tls":
+        # aiosmtpd does not see its own implicit TLS: AUTH is offered with auth_require_tls off
+        kwargs.update(ssl_context=context, auth_require_tls=False,
+                      authenticator=_authenticator(mailbox), auth_required=True)  # fmt: skip
+    controller = Controller(mailbox, **kwargs)
     controller.start()
     try:
         yield controller, mailbox

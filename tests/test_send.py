@@ -325,6 +325,35 @@ def test_registry_migrate_keeps_what_was_sent(billing: Billing, tmp_path: Path) 
     assert {i.code for i in result.items} == {"already_sent", "no_address"}
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # TLS is implicit
+@pytest.mark.parametrize("security", ["tls", "none"])
+def test_implicit_tls_and_a_plain_relay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, security: str
+) -> None:
+    with mail_server(tmp_path, security=security) as (controller, mailbox):
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "smtp-cert.pem"))
+        monkeypatch.setenv("MASSINVOICE_SMTP_PASSWORD", PASSWORD)
+        path = write_config(tmp_path, controller.port)
+        text = path.read_text().replace('security = "starttls"', f'security = "{security}"')
+        if security == "none":
+            text = text.replace('user = "billing"\n', "")
+        path.write_text(text)
+        config = load_config(path)
+        numbers = issue(config.registry_url, tmp_path / "run", WITH_ADDRESS)
+        result = send_invoices(config, SendOptions(run_folder=tmp_path / "run"))
+        assert result.exit_code == 0, result.report
+        assert Counter(mailbox.numbers()) == Counter(numbers)
+        assert mailbox.logins == (1 if security == "tls" else 0)
+
+
+def test_no_registry_is_an_error_not_a_new_one(billing: Billing, tmp_path: Path) -> None:
+    missing = tmp_path / "elsewhere.sqlite"
+    with pytest.raises(InputError) as caught:
+        send_invoices(billing.config, SendOptions(run_folder=billing.run),
+                      registry_url=f"sqlite:///{missing}")  # fmt: skip
+    assert caught.value.codes == {"no_registry"} and not missing.exists()
+
+
 def _rewrite(path: Path, line: str) -> Path:
     path.write_text(path.read_text().replace("timeout = 10", f"timeout = 10\n{line}"))
     return path

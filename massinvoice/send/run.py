@@ -76,7 +76,12 @@ def send_invoices(
     _check_settings(config, password, options.dry_run)
     if not options.dry_run:
         password = password if password is not None else smtp_password(smtp)
-    with Registry(registry_url or config.registry_url) as registry:
+    url = registry_url or config.registry_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        raise InputError(Problem("no_registry", "no registry here: invoices are sent from the "
+                                 "registry that issued them", url.removeprefix("sqlite:///"),
+                                 level=FILE, hint="check --config or --registry"))  # fmt: skip
+    with Registry(url) as registry:
         targets = _targets(registry, options)
         directory = load_customers(config.resolve(config.customers), config)
         composer = Composer(config)
