@@ -80,6 +80,7 @@ def main() -> None:
     1. massinvoice select orders.xlsx -o selection.xlsx     colour-coded sheet to mark
     2. (open it in Excel or LibreOffice, type X in Select, save)
     3. massinvoice invoice selection.xlsx -o invoices/      numbered PDFs, register, report
+    4. massinvoice send invoices/                          e-mail them, each once
 
     Try it on the bundled samples: massinvoice demo demo-out
     """

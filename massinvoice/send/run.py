@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import massinvoice.send.records as records
 from massinvoice.config import Config
 from massinvoice.files import atomic_write_bytes, sha256_file
 from massinvoice.invoice.document import Invoice
@@ -19,7 +20,6 @@ from massinvoice.model import Customer
 from massinvoice.problems import FILE, InputError, Problem
 from massinvoice.read import load_customers
 from massinvoice.registry.numbering import InvoiceRecord, Registry
-from massinvoice.send import records
 from massinvoice.send.compose import Composed, Composer
 from massinvoice.send.delivery import Mailer, smtp_password
 from massinvoice.send.report import Item, report_text, write_report
