@@ -24,7 +24,9 @@ from massinvoice.config import Smtp
 from massinvoice.problems import MassInvoiceError
 from massinvoice.send.compose import Composed, smtp_address
 
-_NETWORK_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
+# A dropped connection, a timeout, or any reply smtplib could not make sense of: the connection
+# is not trusted any more; a new one gets the next try.
+_NETWORK_ERRORS = (smtplib.SMTPException, OSError)
 
 
 class MailServerError(MassInvoiceError):
