@@ -354,6 +354,16 @@ def test_no_registry_is_an_error_not_a_new_one(billing: Billing, tmp_path: Path)
     assert caught.value.codes == {"no_registry"} and not missing.exists()
 
 
+def test_report_in_the_configured_language(billing: Billing) -> None:
+    path = billing.config.path
+    path.write_text(path.read_text().replace('language = "en"', 'language = "es"'))
+    result = send_invoices(load_config(path), SendOptions(run_folder=billing.run, backoff=0.01))
+    text = result.report_path.read_text("utf-8")
+    assert text.startswith("massinvoice — Informe de envío")
+    assert "3 enviadas, 0 no enviadas, 1 omitidas" in text
+    assert "sin dirección de correo en el directorio de clientes" in text
+
+
 def _rewrite(path: Path, line: str) -> Path:
     path.write_text(path.read_text().replace("timeout = 10", f"timeout = 10\n{line}"))
     return path
