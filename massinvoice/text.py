@@ -55,6 +55,14 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def column_index(letters: str) -> int:
+    """A spreadsheet column's index from its letters: 'A' -> 0, 'AA' -> 26."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
 # --- e-mail addresses, as people type them into a directory cell or a config value -------------
 
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;.]+(\.[^@\s<>,;.]+)+$")

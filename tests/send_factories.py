@@ -60,7 +60,8 @@ def issue(
 ) -> list[str]:  # fmt: skip
     """One issued invoice per name in ``customers``, its PDF in ``folder``; returns numbers.
 
-    ``folder`` gets the run's manifest.json, as ``massinvoice invoice -o folder`` leaves it.
+    ``folder`` gets the run's ``runs/<run>/manifest.json``, as ``massinvoice invoice -o folder``
+    leaves it.
     """
     folder.mkdir(parents=True, exist_ok=True)
     drafts = []
@@ -70,7 +71,7 @@ def issue(
                                config=CONFIG, number="")  # fmt: skip
         drafts.append(Draft((f"PO-{i}",), name, date, invoice.currency, invoice.total,
                             {"invoice": invoice.to_dict(), "outdir": str(folder)}))  # fmt: skip
-    with Registry(registry_url) as registry:
+    with Registry(registry_url, create=True) as registry:  # as 'massinvoice init' makes it
         run_id = registry.start_run({"command": "test issue"})
         records, conflicts = registry.reserve(SERIES, drafts, run_id)
         assert not conflicts
@@ -84,5 +85,10 @@ def issue(
             entries.append({"number": record.number, "file": pdf.name, "sha256": sha,
                             "customer": record.customer})  # fmt: skip
         registry.finish_run(run_id, {})
-    (folder / "manifest.json").write_text(json.dumps({"dry_run": False, "invoices": entries}))
+        registry_id = registry.identity.id
+    records_folder = folder / "runs" / f"{dt.datetime.now(dt.UTC):%Y-%m-%d_%H%M%S}_{run_id[:8]}"
+    records_folder.mkdir(parents=True)
+    manifest = {"run_id": run_id, "registry": registry_id, "output_folder": str(folder),
+                "dry_run": False, "invoices": entries}  # fmt: skip
+    (records_folder / "manifest.json").write_text(json.dumps(manifest))
     return [e["number"] for e in entries]

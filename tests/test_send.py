@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import os
 import signal
 import subprocess
@@ -20,7 +21,7 @@ from click.testing import CliRunner
 
 from massinvoice.cli import main
 from massinvoice.config import load_config
-from massinvoice.problems import InputError
+from massinvoice.problems import InputError, RegistryError
 from massinvoice.registry.numbering import Registry
 from massinvoice.send import SendOptions, send_invoices
 from massinvoice.send.delivery import Mailer, MailServerError
@@ -348,20 +349,25 @@ def test_implicit_tls_and_a_plain_relay(
 
 def test_no_registry_is_an_error_not_a_new_one(billing: Billing, tmp_path: Path) -> None:
     missing = tmp_path / "elsewhere.sqlite"
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(RegistryError, match="no registry at"):
         send_invoices(billing.config, SendOptions(run_folder=billing.run),
                       registry_url=f"sqlite:///{missing}")  # fmt: skip
-    assert caught.value.codes == {"no_registry"} and not missing.exists()
+    assert not missing.exists()
 
 
-def test_report_in_the_configured_language(billing: Billing) -> None:
-    path = billing.config.path
-    path.write_text(path.read_text().replace('language = "en"', 'language = "es"'))
-    result = send_invoices(load_config(path), SendOptions(run_folder=billing.run, backoff=0.01))
-    text = result.report_path.read_text("utf-8")
-    assert text.startswith("massinvoice — Informe de envío")
-    assert "3 enviadas, 0 no enviadas, 1 omitidas" in text
-    assert "sin dirección de correo en el directorio de clientes" in text
+def test_dry_run_drafts_and_another_registry_are_refused(billing: Billing, tmp_path: Path) -> None:
+    (manifest,) = billing.run.glob("runs/*/manifest.json")
+    data = json.loads(manifest.read_text())
+    other = [{**i, "sha256": "0" * 64} if i["number"] == billing.numbers[0] else i
+             for i in data["invoices"]]  # fmt: skip
+    manifest.write_text(json.dumps({**data, "invoices": other}))  # another registry's number
+    with pytest.raises(InputError) as caught:
+        billing.send()
+    assert caught.value.codes == {"unknown_invoice"} and "another invoice" in str(caught.value)
+    manifest.write_text(json.dumps({**data, "dry_run": True}))
+    with pytest.raises(InputError) as caught:
+        billing.send()
+    assert caught.value.codes == {"draft_run"} and not billing.mailbox.received
 
 
 def _rewrite(path: Path, line: str) -> Path:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from massinvoice.config import Config
 from massinvoice.files import atomic_write_text
+from massinvoice.invoice.outputs import RUNS
 from massinvoice.problems import InputError, MassInvoiceError
 from massinvoice.send import SendOptions, send_invoices
 
@@ -40,7 +41,7 @@ def send_after_invoice(
     folder: Path, config: Config, outdir: Path, now: dt.datetime, issued: int
 ) -> SendStep | None:
     """E-mail the invoices of ``outdir`` when the folder's config says so; None when it does not."""
-    if config.send != "after-invoice" or not (outdir / "manifest.json").is_file():
+    if config.send != "after-invoice" or not any((outdir / RUNS).glob("*/manifest.json")):
         return None
     rel = outdir.relative_to(folder).as_posix() if outdir.is_relative_to(folder) else str(outdir)
     try:

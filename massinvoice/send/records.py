@@ -24,7 +24,15 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from massinvoice.registry.numbering import Registry
-from massinvoice.registry.schema import chunks, invoices, machine_id, pid_gone, runs, sends
+from massinvoice.registry.schema import (
+    SENDS_VERSION,
+    chunks,
+    invoices,
+    machine_id,
+    pid_gone,
+    runs,
+    sends,
+)
 
 STATUSES = ("pending", "sent", "failed", "ambiguous")
 # A pending send older than this belongs to a run that is not coming back (one SMTP transaction
@@ -57,6 +65,8 @@ class Refusal:
 
 def latest(registry: Registry, numbers: Iterable[str] | None = None) -> dict[str, SendRecord]:
     """The most recent send of each invoice (all invoices when ``numbers`` is None)."""
+    if registry.schema_version < SENDS_VERSION:  # opened read-only before its upgrade
+        return {}
 
     def work(conn: Connection) -> dict[str, SendRecord]:
         if numbers is None:

@@ -7,8 +7,7 @@ sent or failed after it), so a run killed at any moment sends the rest on rerun 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,9 +16,10 @@ from massinvoice.config import Config
 from massinvoice.files import atomic_write_bytes, sha256_file
 from massinvoice.invoice.document import Invoice
 from massinvoice.model import Customer
-from massinvoice.problems import FILE, InputError, Problem
+from massinvoice.problems import InputError, Problem
 from massinvoice.read import load_customers
 from massinvoice.registry.numbering import InvoiceRecord, Registry
+from massinvoice.send.choose import Target, choose
 from massinvoice.send.compose import Composed, Composer
 from massinvoice.send.delivery import Mailer, smtp_password
 from massinvoice.send.report import Item, report_text, write_report
@@ -59,13 +59,6 @@ class SendResult:
         return 0 if self.items and all(i.done for i in self.items) else 1
 
 
-@dataclass(frozen=True, slots=True)
-class _Target:
-    record: InvoiceRecord
-    pdf: Path
-    sha256: str
-
-
 def send_invoices(
     config: Config, options: SendOptions, *, registry_url: str = "",
     password: str | None = None, echo: Echo | None = None,
@@ -77,12 +70,9 @@ def send_invoices(
     if not options.dry_run:
         password = password if password is not None else smtp_password(smtp)
     url = registry_url or config.registry_url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
-        raise InputError(Problem("no_registry", "no registry here: invoices are sent from the "
-                                 "registry that issued them", url.removeprefix("sqlite:///"),
-                                 level=FILE, hint="check --config or --registry"))  # fmt: skip
-    with Registry(url) as registry:
-        targets = _targets(registry, options)
+    with Registry(url, read_only=options.dry_run) as registry:  # a dry run records nothing
+        targets = choose(registry, run_folder=options.run_folder, since=options.since,
+                         until=options.until, numbers=(*options.numbers, *options.resend))  # fmt: skip
         directory = load_customers(config.resolve(config.customers), config)
         composer = Composer(config)
         if targets:
@@ -107,7 +97,7 @@ def send_invoices(
 
 
 def _send_all(
-    registry: Registry, config: Config, options: SendOptions, targets: list[_Target],
+    registry: Registry, config: Config, options: SendOptions, targets: list[Target],
     directory: dict[str, Customer], composer: Composer, result: SendResult,
     password: str | None, echo: Echo,
 ) -> None:  # fmt: skip
@@ -169,7 +159,7 @@ def _deliver(
                 outcome.reply)  # fmt: skip
 
 
-def _skip(target: _Target, last: records.SendRecord | None, resend: bool) -> Item | None:
+def _skip(target: Target, last: records.SendRecord | None, resend: bool) -> Item | None:
     """Why this invoice is not sent in this run, or None to send it."""
     record = target.record
     number, customer = record.number, record.customer
@@ -218,60 +208,6 @@ def _write_eml(message: Composed, options: SendOptions, result: SendResult, cust
 
 def _invoice(record: InvoiceRecord) -> Invoice:
     return Invoice.from_dict(record.payload["invoice"]).with_number(record.number)
-
-
-def _targets(registry: Registry, options: SendOptions) -> list[_Target]:
-    """The invoices the options name, in order, each once; unknown ones are problems."""
-    problems: list[Problem] = []
-    found: dict[str, _Target] = {}
-    if options.run_folder is not None:
-        for number, pdf, sha in _manifest(Path(options.run_folder)):
-            record = registry.get(number)
-            if record is None:
-                problems.append(Problem("unknown_invoice", f"invoice {number} of the manifest "
-                                        "is not in this registry", str(options.run_folder),
-                                        level=FILE, hint="use the registry that issued it (--registry)"))  # fmt: skip
-            else:
-                found[number] = _Target(record, pdf, sha or record.sha256)
-    for number in dict.fromkeys((*options.numbers, *options.resend)):
-        record = registry.get(number)
-        if record is None:
-            problems.append(Problem("unknown_invoice", f"no invoice {number!r} in the registry",
-                                    level=FILE, hint="check the number with 'massinvoice registry list'"))  # fmt: skip
-        elif number not in found:
-            found[number] = _Target(record, Path(record.file), record.sha256)
-    if options.since or options.until:
-        for record in _in_range(registry.list(), options.since, options.until):
-            found.setdefault(record.number, _Target(record, Path(record.file), record.sha256))
-    if problems:
-        raise InputError(problems)
-    return list(found.values())
-
-
-def _in_range(
-    invoices: Iterable[InvoiceRecord], since: dt.date | None, until: dt.date | None
-) -> list[InvoiceRecord]:
-    return [r for r in invoices if r.state != "pending" and (since is None or r.date >= since)
-            and (until is None or r.date <= until)]  # fmt: skip
-
-
-def _manifest(folder: Path) -> list[tuple[str, Path, str]]:
-    path = folder / "manifest.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        entries = [(str(i["number"]), folder / Path(str(i["file"])).name, str(i.get("sha256", "")))
-                   for i in data["invoices"]]  # fmt: skip
-    except FileNotFoundError:
-        raise InputError(Problem("no_manifest", "no manifest.json here: not an invoice run's "
-                                 "folder", str(folder), level=FILE,
-                                 hint="give the folder that 'massinvoice invoice -o' wrote")) from None  # fmt: skip
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(Problem("bad_manifest", f"manifest.json cannot be read: {exc}",
-                                 str(path), level=FILE)) from None  # fmt: skip
-    if data.get("dry_run"):
-        raise InputError(Problem("draft_run", "this folder holds a dry run's drafts, which are "
-                                 "never sent", str(folder), level=FILE))  # fmt: skip
-    return entries
 
 
 def _check_settings(config: Config, password: str | None, dry_run: bool) -> None:
