@@ -370,6 +370,16 @@ def test_dry_run_drafts_and_another_registry_are_refused(billing: Billing, tmp_p
     assert caught.value.codes == {"draft_run"} and not billing.mailbox.received
 
 
+def test_report_in_the_configured_language(billing: Billing) -> None:
+    path = billing.config.path
+    path.write_text(path.read_text().replace('language = "en"', 'language = "es"'))
+    result = send_invoices(load_config(path), SendOptions(run_folder=billing.run, backoff=0.01))
+    text = result.report_path.read_text("utf-8")
+    assert text.startswith("massinvoice — Informe de envío")
+    assert "3 enviadas, 1 no enviadas, 0 omitidas" in text
+    assert "sin dirección de correo en el directorio de clientes" in text
+
+
 def _rewrite(path: Path, line: str) -> Path:
     path.write_text(path.read_text().replace("timeout = 10", f"timeout = 10\n{line}"))
     return path

@@ -43,14 +43,13 @@ WORDS: dict[str, tuple[str, str]] = {
             "SIMULACIÓN: no se envió nada ni se contactó al servidor"),
     "sent": ("Sent", "Enviadas"),
     "failed": ("Not sent", "No enviadas"),
-    "skipped": ("Skipped", "Omitidas"),
+    "skipped": ("Skipped (nothing to do)", "Omitidas (nada que hacer)"),
     "none": ("none", "ninguna"),
     "summary": ("{sent} sent, {failed} not sent, {skipped} skipped",
                 "{sent} enviadas, {failed} no enviadas, {skipped} omitidas"),
 }  # fmt: skip
 # Outcomes that are not a failure: nothing is left to do for these invoices.
 DONE = ("sent", "written", "already_sent", "void")
-SKIPPED = ("already_sent", "void", "in_progress", "not_issued", "ambiguous", "no_address")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +74,7 @@ class Item:
         """sent | failed | skipped: the report's section."""
         if self.code in ("sent", "written", "partly_refused"):
             return "sent"
-        return "skipped" if self.code in SKIPPED else "failed"
+        return "skipped" if self.done else "failed"  # failed: "not sent", the exit code's 1
 
 
 def word(table: dict[str, tuple[str, str]], key: str, language: str) -> str:
