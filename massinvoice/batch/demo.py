@@ -10,7 +10,7 @@ from pathlib import Path
 from massinvoice.config import load_config
 from massinvoice.problems import InputError, Problem
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 def run_demo(outdir: Path, *, jobs: int = 2, echo: Callable[[str], None] = print) -> int:

@@ -33,7 +33,7 @@ from massinvoice.invoice.lines_csv import write_invoices_csv
 from massinvoice.select.checks import summary
 
 if TYPE_CHECKING:
-    from massinvoice.invoice.run import InvoiceOptions, RunResult
+    from massinvoice.invoice.records import InvoiceOptions, RunResult
     from massinvoice.readback.selection import Selection
 
 

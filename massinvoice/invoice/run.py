@@ -29,6 +29,7 @@ from pathlib import Path
 from massinvoice import __version__
 from massinvoice.config import Config, check_seller
 from massinvoice.files import check_writable, sha256_file, sweep_temps
+from massinvoice.invoice import outputs
 from massinvoice.invoice import pool as render_pool
 from massinvoice.invoice.document import Invoice, compose_invoice
 from massinvoice.invoice.einvoice.facturx import einvoice_problems
@@ -188,8 +189,6 @@ def _dry_run(
     plan: _Plan, outdir: Path, config: Config, options: InvoiceOptions, progress: Progress | None
 ) -> RunResult:
     """DRAFT previews in the run's own folder; no number taken, the registry never written."""
-    from massinvoice.invoice import outputs
-
     run_id = uuid.uuid4().hex
     records = outputs.new_run_folder(outdir, run_id, dry_run=True)
     jobs = [(inv.with_number(f"DRAFT-{i:04d}"), records / f"DRAFT-{i:04d}-{safe_filename(inv.order_nos[0])}.pdf", False)
@@ -210,8 +209,6 @@ def _issue(
 ) -> RunResult:  # fmt: skip
     """Number, render, mark issued, record: a run whose records are not written (interrupted,
     killed, a full disk) leaves what it issued to the next run's records."""
-    from massinvoice.invoice import outputs
-
     registry.check_series(config.series, raise_start=options.raise_start)
     run_id = registry.start_run(_run_info(plan.selection, options))
     recorded = False
