@@ -22,7 +22,7 @@ from massinvoice.registry.numbering import InvoiceRecord, Registry
 from massinvoice.send.choose import Target, choose
 from massinvoice.send.compose import Composed, Composer
 from massinvoice.send.delivery import Mailer, smtp_password
-from massinvoice.send.report import Item, report_text, write_report
+from massinvoice.send.report import REASONS, Item, report_text, word, write_report
 from massinvoice.text import email_addresses, fold, safe_filename
 
 Echo = Callable[[str], None]
@@ -82,7 +82,7 @@ def send_invoices(
         try:
             if not options.dry_run:
                 for gone in records.find_ambiguous(registry, run_id):
-                    echo(f"{gone.invoice_number}: an interrupted send found, now ambiguous")
+                    echo(f"{gone.invoice_number}: {word(REASONS, 'ambiguous', config.language)}")
             _send_all(registry, config, options, targets, directory, composer, result,
                       password, echo)  # fmt: skip
         finally:
