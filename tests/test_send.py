@@ -380,6 +380,19 @@ def test_report_in_the_configured_language(billing: Billing) -> None:
     assert "sin dirección de correo en el directorio de clientes" in text
 
 
+def test_a_bad_address_in_the_directory_is_listed_not_sent(billing: Billing) -> None:
+    directory = billing.folder / "customers.csv"
+    directory.write_text(
+        directory.read_text().replace("ap@alpha.example", "ap at alpha; ap@alpha.example")
+    )
+    result = billing.send()
+    alpha = billing.numbers[0]
+    item = {i.number: i for i in result.items}[alpha]
+    assert (item.code, item.detail) == ("bad_address", "'ap at alpha'")
+    assert alpha not in billing.received() and result.exit_code == 1
+    assert Counter(billing.received()) == Counter(billing.numbers[1:3])
+
+
 def _rewrite(path: Path, line: str) -> Path:
     path.write_text(path.read_text().replace("timeout = 10", f"timeout = 10\n{line}"))
     return path

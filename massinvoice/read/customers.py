@@ -17,7 +17,7 @@ from massinvoice.read.cells import cell_text, is_empty
 from massinvoice.read.guard import ReadError
 from massinvoice.read.header import AliasTable
 from massinvoice.read.sheets import locate
-from massinvoice.text import clean, email_addresses, fold
+from massinvoice.text import clean, fold
 
 # fmt: off
 CUSTOMER_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -132,16 +132,6 @@ def load_customers(path: Path, config: Config) -> dict[str, Customer]:
                 "write yes (sí, x) or no, or leave it empty for no",
                 CELL,
             )
-        emails, not_emails = email_addresses(texts.get("email", empty)[i])
-        if not_emails:
-            problem(
-                "bad_value",
-                f"{', '.join(map(repr, not_emails))} is not an e-mail address",
-                row,
-                "email",
-                "write addresses like billing@example.com, several separated by ; or ,",
-                CELL,
-            )
         customer = Customer(
             name=name,
             code=texts.get("code", empty)[i],
@@ -149,7 +139,7 @@ def load_customers(path: Path, config: Config) -> dict[str, Customer]:
             address=_address(columns["address"][i]) if "address" in columns else (),
             city=texts.get("city", empty)[i],
             country=texts.get("country", empty)[i],
-            email=", ".join(emails),
+            email=texts.get("email", empty)[i],
             language=_LANGUAGES.get(language, ""),
             payment_terms=texts.get("payment_terms", empty)[i],
             einvoice=flag in _YES,

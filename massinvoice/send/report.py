@@ -24,6 +24,8 @@ REASONS: dict[str, tuple[str, str]] = {
                     "no enviada: no se pudo contactar al servidor de correo"),
     "no_address": ("no e-mail address in the customer directory",
                    "sin dirección de correo en el directorio de clientes"),
+    "bad_address": ("not an e-mail address in the customer directory's Email column",
+                    "no es una dirección de correo en la columna Email del directorio"),
     "already_sent": ("already sent (use --resend to send again)",
                      "ya enviada (use --resend para enviarla otra vez)"),
     "ambiguous": ("interrupted while sending: the customer may or may not have it; check, then "

@@ -112,7 +112,11 @@ def _send_all(
             last = latest.get(number)
             skip = _skip(target, last, number in resend)
             invoice = _invoice(record) if skip is None else None
-            to, language = _recipients(invoice, directory, config) if invoice else ((), "")
+            to, wrong, language = (
+                _recipients(invoice, directory, config) if invoice else ((), (), "")
+            )
+            if skip is None and wrong:  # fixed in the directory first: never a partial list
+                skip = Item(number, customer, "bad_address", ", ".join(map(repr, wrong)))
             if skip is None and not to:
                 skip = Item(number, customer, "no_address")
             if skip is None and unreachable:
@@ -185,16 +189,17 @@ def _skip(target: Target, last: records.SendRecord | None, resend: bool) -> Item
 
 def _recipients(
     invoice: Invoice, directory: dict[str, Customer], config: Config
-) -> tuple[tuple[str, ...], str]:
-    """The customer's addresses (directory first, else as on the invoice) and language."""
+) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """The customer's addresses (directory first, else as on the invoice), the parts of its
+    e-mail cell that are not addresses, and its language."""
     known = invoice.customer
     found = directory.get(fold(invoice.bill_customer))
     if found is None and known is not None and known.code:
         found = directory.get(fold(known.code))
     source = found or known
-    addresses, _ = email_addresses(source.email if source else "")
+    addresses, wrong = email_addresses(source.email if source else "")
     language = (source.language if source else "") or invoice.language or config.language
-    return addresses, language if language in ("en", "es") else config.language
+    return addresses, wrong, language if language in ("en", "es") else config.language
 
 
 def _write_eml(message: Composed, options: SendOptions, result: SendResult, customer: str) -> Item:
