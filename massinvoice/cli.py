@@ -80,6 +80,7 @@ def main() -> None:
     1. massinvoice select orders.xlsx -o selection.xlsx     colour-coded sheet to mark
     2. (open it in Excel or LibreOffice, type X in Select, save)
     3. massinvoice invoice selection.xlsx -o invoices/      numbered PDFs, register, report
+    4. massinvoice send invoices/                          e-mail them, each once
 
     Try it on the bundled samples: massinvoice demo demo-out
     """
@@ -384,6 +385,88 @@ def void(number, reason, release_orders, config_path, registry_url) -> None:
         click.echo(line)
 
 
+# --- send: e-mail the issued invoices (massinvoice.send) ---------------------------------------
+
+
+@main.command()
+@click.argument("run_folder", required=False, type=click.Path(file_okay=False, exists=True))
+@click.option("--since", metavar="YYYY-MM-DD", help="Invoices dated from this day on.")
+@click.option("--until", metavar="YYYY-MM-DD", help="Invoices dated up to this day.")
+@click.option(
+    "-n",
+    "--number",
+    "numbers",
+    multiple=True,
+    metavar="NUMBER",
+    help="An invoice number (repeatable).",
+)
+@click.option(
+    "--resend",
+    multiple=True,
+    metavar="NUMBER",
+    help="Send this invoice again on purpose, or after an interrupted send (repeatable).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Write the .eml files; contact no server, record nothing."
+)
+@click.option(
+    "--eml-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where --dry-run writes (default: emails/ in RUN_FOLDER, else here).",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where the send report is written (default: RUN_FOLDER).",
+)
+@config_option
+@registry_option
+@friendly
+def send(run_folder, since, until, numbers, resend, dry_run, eml_dir, report_dir, config_path,
+         registry_url) -> None:  # fmt: skip
+    """E-mail issued invoices to their customers, each once: an invoice run's folder, a range
+    of invoice dates, or numbers.
+
+    Addresses and languages come from the customer directory; the server from [smtp] in the
+    config; the password from $MASSINVOICE_SMTP_PASSWORD. Exit code 1 when any invoice was not
+    sent (no address, refused, interrupted); the report says why.
+
+    \b
+    Examples:
+      massinvoice send invoices/2026-11-20 --dry-run       look at the e-mails first
+      massinvoice send invoices/2026-11-20
+      massinvoice send --since 2026-11-01 --until 2026-11-30
+      massinvoice send --resend 001-001-000000042
+    """
+    from massinvoice.send import SendOptions, send_invoices
+
+    if not (run_folder or since or until or numbers or resend):
+        raise click.UsageError("say what to send: a run folder, --since/--until, -n or --resend")
+    config = _config(config_path)
+    options = SendOptions(
+        run_folder=Path(run_folder) if run_folder else None, since=_date(since, "--since"),
+        until=_date(until, "--until"), numbers=tuple(numbers), resend=tuple(resend),
+        dry_run=dry_run, eml_dir=Path(eml_dir) if eml_dir else None,
+        report_dir=Path(report_dir) if report_dir else None,
+    )  # fmt: skip
+    if options.since and options.until and options.since > options.until:
+        raise click.BadParameter("--since is after --until", param_hint="--since")
+    result = send_invoices(config, options, registry_url=registry_url, echo=click.echo)
+    if result.report_path:  # the summary here, every invoice's line in the file
+        click.echo("\n".join(result.report.splitlines()[:3]))
+        click.echo(f"Report: {result.report_path}")
+    else:
+        click.echo(result.report)
+    if not result.items:
+        click.secho("No invoices to send.", fg="yellow")
+    sys.exit(result.exit_code)
+
+
+# --- end of send --------------------------------------------------------------------------------
+
+
 @main.group()
 def registry() -> None:
     """Look at or move the invoice registry."""
@@ -403,17 +486,20 @@ def registry_list(state, limit, config_path, registry_url) -> None:
       massinvoice registry list --state void
     """
     from massinvoice.registry.numbering import Registry
+    from massinvoice.send.records import latest
 
     config = _config(config_path)
     reg = Registry(registry_url or config.registry_url)
     try:
         records = reg.list(state=state, limit=limit)
+        sent = latest(reg, [r.number for r in records])  # e-mail: the last send's status
     finally:
         reg.close()
     for r in records:
         extra = f"  ({r.reason})" if r.reason else ""
+        mail = sent[r.number].status if r.number in sent else "-"
         click.echo(
-            f"{r.number:<22} {r.state:<8} {r.date}  {r.customer[:32]:<32} {r.currency} {r.total:>12,.2f}  {', '.join(r.orders)}{extra}"
+            f"{r.number:<22} {r.state:<8} {mail:<9} {r.date}  {r.customer[:32]:<32} {r.currency} {r.total:>12,.2f}  {', '.join(r.orders)}{extra}"
         )
     click.echo(f"{len(records)} invoices")
 

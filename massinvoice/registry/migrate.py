@@ -27,6 +27,7 @@ from massinvoice.registry.schema import (
     invoices,
     released_orders,
     runs,
+    sends,
     series_table,
 )
 
@@ -95,6 +96,7 @@ def _read_all(conn: Connection) -> dict[str, list[dict[str, Any]]]:
         "invoices": _rows(conn, invoices, [invoices.c.id]),
         "invoice_orders": _rows(conn, invoice_orders, [invoice_orders.c.order_no]),
         "released_orders": _rows(conn, released_orders, [released_orders.c.id]),
+        "sends": _rows(conn, sends, [sends.c.id]),
     }
 
 
@@ -106,6 +108,10 @@ def _same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 def _released_key(row: dict[str, Any]) -> tuple[str, str, Any]:
     return row["order_no"], row["invoice_number"], row["released_at"]
+
+
+def _send_key(row: dict[str, Any]) -> tuple[str, str, Any]:
+    return row["invoice_number"], row["message_id"], row["created_at"]
 
 
 def _copy(conn: Connection, data: dict[str, list[dict[str, Any]]]) -> tuple[dict, dict]:
@@ -149,6 +155,9 @@ def _copy(conn: Connection, data: dict[str, list[dict[str, Any]]]) -> tuple[dict
         for r in data["released_orders"]
         if _released_key(r) not in have_released
     ]
+    have_sends = {_send_key(r) for r in have["sends"]}  # e-mails sent: never sent again
+    new["sends"] = [{k: v for k, v in r.items() if k != "id"}
+                    for r in data["sends"] if _send_key(r) not in have_sends]  # fmt: skip
     if conflicts:
         more = f" (and {len(conflicts) - _SHOW} more)" if len(conflicts) > _SHOW else ""
         raise RegistryError(

@@ -185,6 +185,16 @@ class Registry:
         self._run("retire", lambda conn: identity.retire(conn, to, self._now(conn)),
                   check_retired=False)  # fmt: skip
 
+    # --- other stages' records in this registry (massinvoice.send keeps its sends here) ------
+
+    def transaction(self, what: str, work: Callable[[Connection], T], *, write: bool = True) -> T:
+        """``work`` in one transaction, retried on races; database errors as RegistryError."""
+        return self._run(what, work, write=write, retries=_RETRIES if write else 1)
+
+    def clock(self, conn: Connection) -> dt.datetime:
+        """Now, by the registry's clock (the server's on PostgreSQL, shared by every machine)."""
+        return self._now(conn)
+
     # --- runs -----------------------------------------------------------------------------------
 
     def start_run(self, info: dict[str, Any]) -> str:

@@ -47,7 +47,7 @@ from sqlalchemy.exc import ArgumentError
 from massinvoice.model import order_key
 from massinvoice.problems import RegistryError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CHUNK = 900  # values per IN (...): under the oldest SQLite's variable limit
 _PG_LOCK_KEY = 0x6D617373  # advisory lock serialising schema upgrades on PostgreSQL
 _JOURNAL_MODES = ("DELETE", "PERSIST", "TRUNCATE", "WAL")
@@ -237,11 +237,32 @@ registry_info = Table(
     Column("retired_to", Text, nullable=False, default=""),  # where a migrate moved it
     Column("retired_at", UTCDateTime),
 )  # fmt: skip
-DATA_TABLES = (series_table, runs, invoices, invoice_orders, released_orders)
+# --- e-mail sends (massinvoice.send): one row per attempt to deliver an invoice ---
+sends = Table(
+    "sends", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("invoice_number", String(100), ForeignKey("invoices.number"), nullable=False,
+           index=True),
+    Column("status", String(10), nullable=False, index=True),  # pending|sent|failed|ambiguous
+    Column("recipients", Text, nullable=False),  # JSON list: To, Cc and Bcc, as sent
+    Column("message_id", String(255), nullable=False),
+    Column("reply", Text, nullable=False, default=""),  # the server's last word
+    Column("run_id", String(32), nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),  # pending since
+    Column("finished_at", UTCDateTime),
+)  # fmt: skip
+DATA_TABLES = (series_table, runs, invoices, invoice_orders, released_orders, sends)
 
 
 def _migrate_v1(conn: Connection) -> None:
-    metadata.create_all(conn, tables=list(DATA_TABLES), checkfirst=True)
+    metadata.create_all(conn, tables=list(DATA_TABLES[:5]), checkfirst=True)
+
+
+SENDS_VERSION = 3  # the schema version that made the sends table
+
+
+def _migrate_v3(conn: Connection) -> None:
+    sends.create(conn, checkfirst=True)
 
 
 _V2_COLUMNS = (  # table, column, SQLite type, PostgreSQL type
@@ -281,6 +302,7 @@ def _migrate_v2(conn: Connection) -> None:
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "series, invoices, invoice_orders, released_orders, runs", _migrate_v1),
     (2, "registry_info, runs.recorded_at, invoice_orders.order_key, series.start", _migrate_v2),
+    (3, "sends", _migrate_v3),
 )
 
 
