@@ -6,8 +6,10 @@ folder upwards. Without a file, defaults apply (registry beside the current fold
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -30,6 +32,22 @@ WARNING_CODES = (
     "missing_awb", "missing_dae", "bad_quantity", "mixed_currency", "unknown_customer",
 )  # fmt: skip
 DEFAULT_STRICT = ("zero_price", "under_min", "unconfirmed", "bad_quantity", "mixed_currency")
+# The fields [aliases] accepts (the export's, DESIGN section 3; read/header.py keeps the same
+# list with each field's built-in aliases) and the built-in profiles (read/profiles.py).
+ALIAS_FIELDS = (
+    "order_no", "customer_po", "order_date", "ship_date", "flight_date", "bill_customer",
+    "ship_customer", "sales_rep", "cargo_agency", "market", "incoterm", "awb", "hawb", "dae",
+    "species", "variety", "length", "length_cm", "box_type", "boxes", "packed_boxes",
+    "confirmed_boxes", "bunches", "stems_per_bunch", "stems", "quantity", "unit", "unit_price",
+    "min_price", "amount", "currency", "invoice_no", "order_status", "billed", "billed_percent",
+    "delivered_percent", "invoiced_qty", "delivered_qty",
+)  # fmt: skip
+PROFILE_NAMES = ("odoo", "erpnext", "dolibarr", "quickbooks", "komet", "flower", "generic")
+# [status]: a column and the values that mean each state, or percentage / quantity columns.
+STATUS_KEYS = (
+    "column", "invoiced", "partly_invoiced", "not_invoiced", "delivered", "partly_delivered",
+    "billed_percent", "delivered_percent", "invoiced_quantity", "delivered_quantity",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +115,8 @@ class Config:
         default_factory=lambda: {k: Decimal(v) for k, v in DEFAULT_FULLS.items()}
     )
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    profile: str = ""  # an export layout to force (PROFILE_NAMES); empty: detected per file
+    status: dict[str, str | tuple[str, ...]] = field(default_factory=dict)  # [status]
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -180,8 +200,10 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
     scalars: dict[str, Any] = {}
     simple = {f.name for f in fields(Config)} - {
         "path", "seller", "series", "taxes", "hs_codes", "fulls", "aliases", "limits", "strict",
+        "status",
     }  # fmt: skip
-    known = simple | {"seller", "series", "tax", "hs_codes", "fulls", "aliases", "limits", "strict"}
+    known = simple | {"seller", "series", "tax", "hs_codes", "fulls", "aliases", "limits", "strict",
+                      "status"}  # fmt: skip
     for key in raw:
         if key not in known:
             bad(key, f"unknown setting {key!r}", f"known settings: {', '.join(sorted(known))}")
@@ -192,7 +214,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
         "language": ("en", "es"), "paper": ("A4", "Letter"), "date_order": ("dmy", "mdy"),
         "partial": ("ordered", "packed", "skip"),
         "select_status": ("all", "invoiced", "non-invoiced"),
-        "einvoice": ("off", "directory", "all"),
+        "einvoice": ("off", "directory", "all"), "profile": ("", *PROFILE_NAMES),
     }  # fmt: skip
     for key, allowed in choices.items():
         if key in scalars and scalars[key] not in allowed:
@@ -240,9 +262,8 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
     hs = dict(DEFAULT_HS_CODES)
     hs.update({k.strip().lower(): str(v) for k, v in raw.get("hs_codes", {}).items()})
 
-    aliases: dict[str, tuple[str, ...]] = {}
-    for key, names in raw.get("aliases", {}).items():
-        aliases[key] = (names,) if isinstance(names, str) else tuple(str(n) for n in names)
+    aliases = _aliases(raw.get("aliases", {}), bad)
+    status = _status(raw.get("status", {}), bad)
 
     strict = raw.get("strict", list(DEFAULT_STRICT))
     for code in strict:
@@ -256,8 +277,76 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
         raise ConfigError(problems)
     return Config(
         path=path.resolve() if path else None, seller=seller, series=series, taxes=tuple(taxes),
-        fulls=fulls, hs_codes=hs, aliases=aliases, strict=tuple(strict), limits=limits, **scalars,
+        fulls=fulls, hs_codes=hs, aliases=aliases, strict=tuple(strict), limits=limits,
+        status=status, **scalars,
     )  # fmt: skip
+
+
+def did_you_mean(key: str, known: Sequence[str]) -> str:
+    """' (did you mean 'quantity'?)' for a near miss, else ''."""
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _names(value: Any) -> tuple[str, ...] | None:
+    """A header name or a list of them; None when neither."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _aliases(raw: Any, bad: Any) -> dict[str, tuple[str, ...]]:
+    """[aliases]: field = "Header" or ["Header", ...]; only the fields the export has."""
+    if not isinstance(raw, dict):
+        bad("aliases", '[aliases] must be a table of field = ["Header", ...]')
+        return {}
+    aliases: dict[str, tuple[str, ...]] = {}
+    for key, value in raw.items():
+        names = _names(value)
+        if key not in ALIAS_FIELDS:
+            bad(
+                f"aliases.{key}",
+                f"unknown field {key!r} in [aliases]{did_you_mean(key, ALIAS_FIELDS)}",
+                f"fields: {', '.join(ALIAS_FIELDS)} (see the table in the README)",
+            )
+        elif names is None:
+            bad(f"aliases.{key}", f"expected a header name or a list of them, got {value!r}")
+        else:
+            aliases[key] = names
+    return aliases
+
+
+def _status(raw: Any, bad: Any) -> dict[str, str | tuple[str, ...]]:
+    """[status]: the status column and its values, or percentage / quantity columns."""
+    if not isinstance(raw, dict):
+        bad("status", "[status] must be a table")
+        return {}
+    status: dict[str, str | tuple[str, ...]] = {}
+    for key, value in raw.items():
+        names = _names(value)
+        if key not in STATUS_KEYS:
+            bad(
+                f"status.{key}",
+                f"unknown setting {key!r} in [status]{did_you_mean(key, STATUS_KEYS)}",
+                f"known: {', '.join(STATUS_KEYS)}",
+            )
+        elif names is None:
+            bad(f"status.{key}", f"expected text or a list of texts, got {value!r}")
+        elif key in ("column", "billed_percent", "delivered_percent", "invoiced_quantity",
+                     "delivered_quantity"):  # fmt: skip
+            if not isinstance(value, str):
+                bad(f"status.{key}", f"expected one column header, got {value!r}")
+            else:
+                status[key] = value
+        else:
+            status[key] = names
+    values = ("invoiced", "partly_invoiced", "not_invoiced", "delivered", "partly_delivered")
+    if any(k in status for k in values) and "column" not in status:
+        bad("status.column", "[status] lists values but names no column",
+            'add column = "Your Status Header"')  # fmt: skip
+    return status
 
 
 def _keys_ok(raw: dict[str, Any], cls: type, section: str, bad: Any) -> bool:
