@@ -56,7 +56,7 @@ class InvoiceOptions:
 @dataclass(frozen=True, slots=True)
 class Skipped:
     order_no: str
-    code: str  # invoiced | stale | refused | strict | partial | conflict | failed
+    code: str  # invoiced | stale | refused | strict | zero_total | partial | conflict | failed
     reason: str
 
 
@@ -171,6 +171,10 @@ def invoice_selection(
             if refused:
                 skipped.append(Skipped(order.order_no, "strict",
                     "refused by --strict: " + "; ".join(w.message for w in refused)))  # fmt: skip
+            elif order.amount == 0:
+                skipped.append(Skipped(order.order_no, "zero_total",
+                    "its total is 0.00 (no price or amount on its lines): an invoice of "
+                    "nothing is never issued; correct the prices in the Lines sheet"))  # fmt: skip
             elif order.status is Status.PARTIAL and partial == "skip":
                 skipped.append(
                     Skipped(order.order_no, "partial", "partially packed (--partial skip)")
@@ -377,7 +381,7 @@ def _drop_stale(selection: Selection, config: Config) -> tuple[list[Order], list
                 changed[order_no] = (
                     f"stale sheet: order changed in {path.name} since the sheet was made"
                 )
-            elif current.invoice_no:
+            elif current.invoice_no:  # an invoice number, or the ERP's invoiced status
                 changed[order_no] = (
                     f"stale sheet: invoiced as {current.invoice_no} since the sheet was made"
                 )

@@ -291,6 +291,9 @@ class Renderer:
         )
         boxes = " · ".join(f"{t or '?'}\u00a0{f.integer(n)}" for t, n in invoice.boxes_by_type)
         remaining = sum(r.boxes for r in invoice.remaining)
+        counted = [x.qty for x in invoice.lines if x.qty is not None]
+        if counted:  # lines in units or kilos: the stems column says what it holds
+            labels = {**labels, "stems": labels.get("quantity", labels["stems"])}
         return {
             "inv": invoice,
             "L": labels,
@@ -308,7 +311,7 @@ class Renderer:
                 "boxes": f.integer(invoice.boxes),
                 "fulls": f.decimal(invoice.fulls, align[1]),
                 "bunches": f.integer(invoice.bunches),
-                "stems": f.integer(invoice.stems),
+                "stems": _count(invoice.stems + sum(counted, Decimal(0)), f),
                 "subtotal": f.money(invoice.subtotal),
             },
             "closing": _closing(invoice, labels, f, boxes or "—"),
@@ -421,9 +424,16 @@ def _closing(invoice: Invoice, labels: Labels, f: Formatter, boxes: str) -> list
     ]
 
 
+def _count(value: int | Decimal, f: Formatter) -> str:
+    """A quantity: whole ones as integers, kilos with their decimals."""
+    if value == int(value):
+        return f.integer(int(value))
+    return f.price(Decimal(value))
+
+
 def _row(x: InvoiceLine, labels: Labels, f: Formatter, align: tuple[int, int]) -> dict[str, str]:
     return {
-        "boxes": f.integer(x.boxes),
+        "boxes": f.integer(x.boxes) if x.boxes else "",
         "box_type": x.box_type,
         "fulls": f.decimal(x.fulls, align[1]),
         "product": x.product,
@@ -431,8 +441,8 @@ def _row(x: InvoiceLine, labels: Labels, f: Formatter, align: tuple[int, int]) -
         "hs_code": x.hs_code,
         "bunches": f.integer(x.bunches),
         "stems_per_bunch": f.integer(x.stems_per_bunch) if x.stems_per_bunch else "",
-        "stems": f.integer(x.stems),
-        "unit": labels["unit_bunch"] if x.unit == "bunch" else labels["unit_stem"],
+        "stems": _count(x.qty, f) if x.qty is not None else f.integer(x.stems),
+        "unit": labels.get(f"unit_{x.unit}", x.unit),
         "unit_price": f.price(x.unit_price, align[0]),
         "amount": f.money(x.amount),
     }

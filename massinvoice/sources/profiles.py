@@ -322,14 +322,25 @@ class Reading:
 
     def describe(self) -> str:
         """'orders.xlsx (Odoo): 12 order lines, 7 continuation lines, 1 title row'."""
-        parts = [f"{n} {ROW_WORDS.get(kind, kind)}" for kind, n in self.rows.items() if n]
         title = PROFILES[self.profile].title if self.profile in PROFILES else self.profile
-        return f"{self.file} ({title}): " + ", ".join(parts)
+        return f"{self.file} ({title}): {rows_text(self.rows)}"
 
 
 ROW_WORDS = {
-    "line": "order lines", "continuation": "continuation lines", "title": "title rows",
-    "header": "header rows", "blank": "blank rows", "heading": "customer heading rows",
-    "subtotal": "subtotal rows", "total": "total rows", "note": "notes below the data",
-    "problem": "rows with problems",
+    "line": ("order line", "order lines"),
+    "continuation": ("continuation line", "continuation lines"),
+    "title": ("title row", "title rows"), "header": ("header row", "header rows"),
+    "blank": ("blank row", "blank rows"),
+    "heading": ("customer heading row", "customer heading rows"),
+    "subtotal": ("subtotal row", "subtotal rows"), "total": ("total row", "total rows"),
+    "note": ("note below the data", "notes below the data"),
+    "problem": ("row with a problem", "rows with problems"),
 }  # fmt: skip
+
+
+def rows_text(rows: Mapping[str, int]) -> str:
+    """'6 order lines, 7 continuation lines, 1 header row'."""
+    order = [k for k in ROW_WORDS if rows.get(k)] + [k for k in rows if k not in ROW_WORDS]
+    return ", ".join(
+        f"{rows[k]} {ROW_WORDS.get(k, (k, k))[rows[k] != 1]}" for k in order if rows.get(k)
+    )
