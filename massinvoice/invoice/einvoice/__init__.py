@@ -1,0 +1,1 @@
+"""einvoice: structured invoices beside the PDF (EN 16931 CII inside a Factur-X PDF/A-3)."""
