@@ -294,6 +294,7 @@ class Renderer:
         counted = [x.qty for x in invoice.lines if x.qty is not None]
         if counted:  # lines in units or kilos: the stems column says what it holds
             labels = {**labels, "stems": labels.get("quantity", labels["stems"])}
+        quantity = _count(invoice.stems + sum(counted, Decimal(0)), f)
         return {
             "inv": invoice,
             "L": labels,
@@ -308,13 +309,13 @@ class Renderer:
             "facts": _facts(invoice, labels, f, seller.country),
             "groups": _line_groups(invoice, labels, f, align),
             "sums": {
-                "boxes": f.integer(invoice.boxes),
+                "boxes": f.integer(invoice.boxes) if invoice.boxes else "",
                 "fulls": f.decimal(invoice.fulls, align[1]),
                 "bunches": f.integer(invoice.bunches),
-                "stems": _count(invoice.stems + sum(counted, Decimal(0)), f),
+                "stems": quantity,
                 "subtotal": f.money(invoice.subtotal),
             },
-            "closing": _closing(invoice, labels, f, boxes or "—"),
+            "closing": _closing(invoice, labels, f, boxes or "—", quantity),
             "words": amount_in_words(invoice.total, cur, lang),
             "remaining_note": labels["remaining"].format(boxes=remaining) if remaining else "",
         }
@@ -401,13 +402,15 @@ def _line_groups(
     return groups
 
 
-def _closing(invoice: Invoice, labels: Labels, f: Formatter, boxes: str) -> list[dict[str, str]]:
+def _closing(
+    invoice: Invoice, labels: Labels, f: Formatter, boxes: str, quantity: str
+) -> list[dict[str, str]]:
     """The block under the table: quantities on the left, money on the right, TOTAL last."""
     left = [
         (labels["boxes_by_type"], boxes),
         (labels["fulls"], f.decimal(invoice.fulls)),
         (labels["bunches"], f.integer(invoice.bunches)),
-        (labels["stems"], f.integer(invoice.stems)),
+        (labels["stems"], quantity),
     ]
     right = [
         (labels["subtotal"], f.money(invoice.subtotal), ""),
