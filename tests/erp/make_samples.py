@@ -337,7 +337,9 @@ def quickbooks_desktop(out: Path) -> None:
     header = ["", "Type", "Date", "Num", "Memo", "Ship Date", "Item", "Qty", "Invoiced",
               "Amount", "Open Balance"]  # fmt: skip
     rows: list[list[Any]] = [
-        ["Andes Bloom Imports Inc."], ["Open Sales Orders by Customer"], ["All Transactions"],
+        ["Andes Bloom Imports Inc."],
+        ["Open Sales Orders by Customer"],
+        ["All Transactions"],
         header,
     ]
     kinds = {"title": 3, "header": 1, "heading": 0, "line": 0, "subtotal": 0, "total": 1}
@@ -370,7 +372,10 @@ def quickbooks_online(out: Path) -> None:
     header = ["", "Date", "Transaction type", "No.", "Product/Service", "Memo/Description",
               "Qty", "Amount"]  # fmt: skip
     rows: list[list[Any]] = [
-        ["Andes Bloom Imports Inc."], ["Open Sales Orders by Customer"], ["All Dates"], [],
+        ["Andes Bloom Imports Inc."],
+        ["Open Sales Orders by Customer"],
+        ["All Dates"],
+        [],
         header,
     ]
     kinds = {"title": 3, "blank": 2, "header": 1, "heading": 0, "line": 0, "subtotal": 0,
