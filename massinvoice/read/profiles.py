@@ -344,3 +344,43 @@ def rows_text(rows: Mapping[str, int]) -> str:
     return ", ".join(
         f"{rows[k]} {ROW_WORDS.get(k, (k, k))[rows[k] != 1]}" for k in order if rows.get(k)
     )
+
+
+# What each field is, for the field table of ``init``'s config and of docs/erp-profiles.md.
+FIELD_NOTES = {
+    "order_no": "order number, the key of an order (required)",
+    "customer_po": "the customer's own order reference",
+    "order_date": "order date", "ship_date": "ship date (the default date of the filters)",
+    "flight_date": "flight date", "bill_customer": "who is billed (required)",
+    "ship_customer": "who receives: consignee, mark (marcación)", "sales_rep": "sales rep",
+    "cargo_agency": "cargo agency, forwarder, carrier", "market": "market or country",
+    "incoterm": "incoterm", "awb": "air waybill (guía madre)", "hawb": "house AWB (guía hija)",
+    "dae": "export declaration (DAE)", "species": "product or species", "variety": "variety",
+    "length": "length or grade", "box_type": "box type: FB, HB, QB, EB",
+    "boxes": "boxes (optional: exports in units or kilos have none)",
+    "packed_boxes": "boxes packed", "confirmed_boxes": "boxes confirmed by the farm",
+    "bunches": "bunches", "stems_per_bunch": "stems per bunch", "stems": "stems",
+    "quantity": "quantity in the export's own unit (units, kilos), when it is not stems/bunches",
+    "unit": "what the price is per: stem, bunch, unit, kg, lb, box, dozen",
+    "unit_price": "unit price (else amount / quantity)", "min_price": "minimum price",
+    "amount": "line amount (checked against quantity x price)", "currency": "currency",
+    "invoice_no": "invoice number: non-empty = invoiced (a yes/no column counts as a flag)",
+    "order_status": "status text; its values are mapped under [status]",
+    "billed": "yes/no: the order is invoiced", "billed_percent": "percent invoiced (0-100)",
+    "delivered_percent": "percent delivered (0-100)",
+    "invoiced_qty": "quantity invoiced of a line", "delivered_qty": "quantity delivered of a line",
+}  # fmt: skip
+
+
+def field_reference() -> list[tuple[str, str, str]]:
+    """(field, what it is, built-in headers) for every field [aliases] accepts."""
+    out = []
+    for name, note in FIELD_NOTES.items():
+        main, weak = EXPORT_FIELDS.get(name, ((), ()))
+        out.append((name, note, ", ".join((*main, *weak)) or "(profiles and [status] only)"))
+    return out
+
+
+def config_comments() -> str:
+    """The field table as TOML comments, for the config ``init`` writes."""
+    return "\n".join(f"# {name:<17} {note}" for name, note, _ in field_reference())
