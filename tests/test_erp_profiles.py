@@ -239,3 +239,15 @@ def test_csv_sample_sniffs_as_its_system_writes_it():
 
     sheet = text_sheet(ERP / "dolibarr_orders_es.csv", Limits(), alias_table(GENERIC), ())
     assert sheet.frame.iloc[0, 4] == "Facturado" and sheet.decimal_comma is True
+
+
+def test_amount_only_export_line_without_amount_is_a_problem(workspace):
+    export = workspace / "orders.csv"
+    export.write_text(
+        "Order #,Bill Customer,Product,Quantity,Amount\nA1,Acme,Roses,10,15.00\nA1,Acme,Tulips,4,\n",
+        encoding="utf-8",
+    )
+    code, said = cli("select", str(export), "-o", str(workspace / "s.xlsx"), "--config",
+                     str(workspace / "massinvoice.toml"))  # fmt: skip
+    assert code == 2
+    assert "row 3" in said and "no amount" in said

@@ -192,7 +192,7 @@ class _Build:
             for k, text in enumerate(h.labels)
             if text
         )
-        above = title_rows(self.sheet.frame.to_numpy(dtype=object)[: h.row])
+        above = title_rows(self.sheet.frame.iloc[: h.row].to_numpy(dtype=object))
         counts = Counter({"header": 1}) + above + kinds
         return Reading(
             self.file, self.name, self.profile.name, h.row + 1, columns,
@@ -330,7 +330,7 @@ class _Build:
                     self.problem("not_a_number", "not a percentage", sheet_rows[pos],
                                  fields[field], "write a number from 0 to 100", CELL)  # fmt: skip
                 target.append([_percent_say(p, full, part, none) for p in numbers])
-        quantities = _quantities(v)
+        quantities = _quantities(v) if {"invoiced_qty", "delivered_qty"} & set(fields) else []
         for field, target, full, part, none in (
             ("invoiced_qty", invoiced, INVOICED, PARTLY, OPEN),
             ("delivered_qty", delivered, DELIVERED, PARTLY_DELIVERED, NOT_DELIVERED),
@@ -439,6 +439,14 @@ class _Build:
                 currencies, extra_cells, sheet_rows, strict=True,
             )
         ]  # fmt: skip
+        if "unit_price" not in self.fields:  # priced by their amounts: a line needs one
+            for line, row in zip(lines, sheet_rows, strict=True):
+                if line.amount is None:
+                    self.problem(
+                        "missing_value", f"order {line.order_no}: this line has no amount, and the "
+                        "export no price column", row, self.fields["amount"],
+                        "fill in the line's amount, or export the unit price too", ROW,
+                    )  # fmt: skip
         return [_priced(line) if line.unit_price is None else line for line in lines]
 
 
