@@ -161,13 +161,20 @@ def test_zero_total_order_is_never_issued(workspace):
     assert [i["orders"] for i in manifest["invoices"]] == [["A1"]]
 
 
-def test_no_price_and_no_amount_column_is_refused(workspace):
+def test_no_price_and_no_amount_column_warns_and_is_never_invoiced(workspace):
     export = workspace / "orders.csv"
     export.write_text("Order #,Bill Customer,Product,Quantity\nA1,Acme,Roses,10\n", "utf-8")
-    code, said = cli("select", str(export), "-o", str(workspace / "s.xlsx"), "--config",
-                     str(workspace / "massinvoice.toml"))  # fmt: skip
-    assert code == 2
-    assert "unit price or the line amount" in said
+    conf = str(workspace / "massinvoice.toml")
+    sheet = workspace / "s.xlsx"
+    code, said = cli("select", str(export), "-o", str(sheet), "--select-all", "--config", conf)
+    assert code == 0 and "zero_price 1" in said
+    (workspace / "lenient.toml").write_text(
+        "strict = []\n" + (workspace / "massinvoice.toml").read_text(), encoding="utf-8"
+    )
+    code, said = cli("invoice", str(sheet), "-o", str(workspace / "out"), "--config",
+                     str(workspace / "lenient.toml"))  # fmt: skip
+    assert code == 1 and "0.00" in said
+    assert not list((workspace / "out").glob("*.pdf"))
 
 
 def test_yes_no_column_named_invoice_is_a_flag_not_a_number(workspace):

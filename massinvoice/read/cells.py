@@ -302,14 +302,14 @@ _UNITS = {
     **dict.fromkeys(("kg", "kgs", "kilo", "kilos", "kilogram", "kilograms", "kilogramo",
                      "kilogramos"), "kg"),
     **dict.fromkeys(("lb", "lbs", "pound", "pounds", "libra", "libras"), "lb"),
-    **dict.fromkeys(("box", "boxes", "caja", "cajas", "carton", "cartons"), "box"),
     **dict.fromkeys(("dozen", "dozens", "dz", "docena", "docenas"), "dozen"),
 }  # fmt: skip
 
 
 def parse_unit(value: object) -> str:
     """The pricing unit: ``stem``, ``bunch``, or the unit of a counted quantity (``unit``,
-    ``kg``, ``lb``, ``box``, ``dozen``); empty means ``stem``."""
+    ``kg``, ``lb``, ``dozen``); empty means ``stem``. A price per box is not one: an invoice
+    line is priced per stem, bunch or counted unit."""
     if is_empty(value):
         return "stem"
     key = fold(value).rstrip(".")
@@ -318,7 +318,7 @@ def parse_unit(value: object) -> str:
     raise CellError(
         "bad_unit",
         f"{show(value)} is not a unit",
-        "write stem (tallo), bunch (ramo), unit, kg, lb, box or dozen, or leave empty for stem",
+        "write stem (tallo), bunch (ramo), unit, kg, lb or dozen, or leave empty for stem",
     )
 
 

@@ -77,8 +77,7 @@ _HINTS = {
     "not_a_number": "type a number such as 12.50 or 12,50, or leave the cell empty",
     "not_an_integer": "quantities are whole numbers: correct the cell",
     "bad_date": "write dates as 2026-11-20, 20/11/2026 or 20-Nov-2026, or format as a date",
-    "bad_unit": "write stem (tallo), bunch (ramo), unit, kg, lb, box or dozen, or leave "
-    "empty for stem",
+    "bad_unit": "write stem (tallo), bunch (ramo), unit, kg, lb or dozen, or leave empty for stem",
 }
 
 
@@ -210,16 +209,6 @@ class _Build:
                 h.row + 1, b,
                 f"rename or delete one of the two columns, or name the right one under "
                 f"[aliases] {field} = [{h.labels[a]!r}] in the config (see 'massinvoice inspect')",
-                HEADER,
-            )  # fmt: skip
-        if "unit_price" not in self.fields and "amount" not in self.fields:
-            self.problem(
-                "missing_column",
-                f"no column for the unit price or the line amount in the header on row "
-                f"{h.row + 1}: nothing to invoice",
-                h.row + 1, None,
-                "add [aliases] unit_price = [\"Your Price Header\"] (or amount) to the config; "
-                "'massinvoice inspect FILE' shows the columns and what they may mean",
                 HEADER,
             )  # fmt: skip
         return bool(self.problems)
@@ -439,7 +428,7 @@ class _Build:
                 currencies, extra_cells, sheet_rows, strict=True,
             )
         ]  # fmt: skip
-        if "unit_price" not in self.fields:  # priced by their amounts: a line needs one
+        if "unit_price" not in self.fields and "amount" in self.fields:  # priced by amounts
             for line, row in zip(lines, sheet_rows, strict=True):
                 if line.amount is None:
                     self.problem(

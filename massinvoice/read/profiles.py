@@ -361,7 +361,7 @@ FIELD_NOTES = {
     "packed_boxes": "boxes packed", "confirmed_boxes": "boxes confirmed by the farm",
     "bunches": "bunches", "stems_per_bunch": "stems per bunch", "stems": "stems",
     "quantity": "quantity in the export's own unit (units, kilos), when it is not stems/bunches",
-    "unit": "what the price is per: stem, bunch, unit, kg, lb, box, dozen",
+    "unit": "what the price is per: stem, bunch, unit, kg, lb, dozen",
     "unit_price": "unit price (else amount / quantity)", "min_price": "minimum price",
     "amount": "line amount (checked against quantity x price)", "currency": "currency",
     "invoice_no": "invoice number: non-empty = invoiced (a yes/no column counts as a flag)",
