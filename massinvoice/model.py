@@ -77,12 +77,12 @@ class Line:
     stems_per_bunch: int = 0
     stems: int = 0
     unit: str = "stem"  # what unit_price is per: "stem", "bunch", or "unit", "kg" ... with qty
-    qty: Decimal | None = None  # the exported quantity, when the export counts in its own unit
     unit_price: Decimal | None = None
     min_price: Decimal | None = None
     amount: Decimal | None = None  # as exported; the invoice recomputes it
     currency: str = ""
     extra: tuple[tuple[str, str], ...] = ()  # unknown columns, header -> text
+    qty: Decimal | None = None  # the exported quantity, when the export counts in its own unit
     source: Source | None = field(default=None, compare=False)
 
     @property
