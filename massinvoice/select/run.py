@@ -145,7 +145,7 @@ def _select_beside_the_measure(
     if not (measured and finished and found is not None):
         return None
     os.replace(part, out)
-    return SelectResult(path=out, **found)
+    return SelectResult(path=out, **{**found, "reads": tuple(found.get("reads", ()))})
 
 
 def _select_orders(
