@@ -36,7 +36,7 @@ HUNDRED = Decimal(100)
 
 def looks_like_flag(values: Sequence[str]) -> bool:
     """Whether a column's texts are yes/no flags or percentages, not invoice numbers."""
-    seen = {fold(v) for v in values if v}
+    seen = {fold(v) for v in set(values) if v}  # each distinct text folded once
     return bool(seen) and all(v in YES or v in NO or v.endswith("%") for v in seen)
 
 
