@@ -15,14 +15,13 @@ from massinvoice.model import Order
 from massinvoice.problems import FILE, Problem, raise_if
 from massinvoice.read.customers import load_customers
 from massinvoice.read.export import read_export, read_export_reading, same_content
-from massinvoice.read.guard import ExportFile, describe_sources, file_sha256
+from massinvoice.read.guard import ExportFile, describe_sources
 from massinvoice.read.profiles import Reading
 
 __all__ = [
     "ExportFile",
     "Reading",
     "describe_sources",
-    "file_sha256",
     "load_customers",
     "load_export",
     "load_export_readings",

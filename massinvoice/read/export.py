@@ -20,6 +20,7 @@ from massinvoice.config import Config
 from massinvoice.model import Line, Order, Source
 from massinvoice.problems import CELL, FILE, HEADER, ROW, SHEET, Problem
 from massinvoice.read import convert
+from massinvoice.read.complete import truncated
 from massinvoice.read.guard import ReadError
 from massinvoice.read.header import (
     HEADER_SEARCH_ROWS,
@@ -130,6 +131,8 @@ def read_export_reading(
 ) -> tuple[list[Order], list[Problem], Reading | None]:
     """One export file's orders, its problems, and how it was understood (None if unread)."""
     path = Path(path)
+    if cut := truncated(path):
+        return [], [cut], None
     forced = PROFILES.get(config.profile) if config.profile else None
 
     def choose(rows: list[list[object]]) -> tuple[AliasTable, tuple[str, ...]]:
