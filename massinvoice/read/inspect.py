@@ -115,6 +115,10 @@ def inspect_export(path: str | Path, config: Config) -> Inspection:
     if reading is not None and reading.rows.get("heading"):
         found.carried = ("bill_customer",)  # from the report's customer heading rows
     _guess(found, body, [j for j, text in enumerate(labels) if text])
+    mapped = {c.field for c in columns if c.field} | set(found.carried)
+    for c in columns:  # a guess for a field another column holds already says nothing
+        if c.guess in mapped:
+            c.guess, c.why = "", ""
     return found
 
 
