@@ -9,13 +9,14 @@ import datetime as dt
 import functools
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
 from massinvoice import __version__
-from massinvoice.config import Config, load_config
+from massinvoice.config import PROFILE_NAMES, Config, load_config
 from massinvoice.model import Filters
 from massinvoice.problems import InputError, MassInvoiceError, RegistryError
 
@@ -121,6 +122,10 @@ def main() -> None:
     "--no-registry", is_flag=True, help="Do not ask the registry which orders it has invoiced."
 )
 @click.option(
+    "--profile", type=click.Choice(PROFILE_NAMES), help="Read the export(s) as this ERP writes "
+    "them (default: detected from the header)."
+)  # fmt: skip
+@click.option(
     "--force", is_flag=True,
     help="Replace an existing output even if it holds marks or is not a selection workbook.",
 )  # fmt: skip
@@ -128,7 +133,7 @@ def main() -> None:
 @registry_option
 @friendly
 def select(exports, output, date_from, date_to, date_field, rep, client, cargo_agency, market,
-           status, select_all, no_registry, force, config_path, registry_url) -> None:  # fmt: skip
+           status, select_all, no_registry, profile, force, config_path, registry_url) -> None:  # fmt: skip
     """Read order export(s) and write the colour-coded selection workbook.
 
     EXPORTS are .xlsx, .xlsm, .xls, .ods or .csv files, English or Spanish headers; several are
@@ -144,6 +149,8 @@ def select(exports, output, date_from, date_to, date_field, rep, client, cargo_a
     from massinvoice.select.run import select_orders
 
     config = _config(config_path)
+    if profile:
+        config = replace(config, profile=profile)
     check_select([Path(p) for p in exports], Path(output), force=force)
     filters = Filters(
         date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"),
@@ -155,6 +162,13 @@ def select(exports, output, date_from, date_to, date_field, rep, client, cargo_a
         select_all=select_all, registry_url=registry_url, use_registry=not no_registry,
     )  # fmt: skip
     status_text = ", ".join(f"{k.lower()} {v}" for k, v in sorted(result.by_status.items()))
+    for read in result.reads:  # each file: its profile and its rows of each kind
+        click.echo(f"Read {read}.")
+    if result.erp_status:
+        erp = ", ".join(f"{k} {v}" for k, v in sorted(result.erp_status.items()))
+        click.echo(
+            f"The ERP's status columns say: {erp} (shown as invoiced, never invoiced again)."
+        )
     click.echo(
         f"Read {result.read} orders; listed {result.listed} ({result.lines} lines): {status_text}."
     )
@@ -165,6 +179,36 @@ def select(exports, output, date_from, date_to, date_field, rep, client, cargo_a
     if result.warnings:
         click.echo("Warnings: " + ", ".join(f"{k} {v}" for k, v in sorted(result.warnings.items())))
     click.secho(f"Wrote {result.path}", fg="green")
+
+
+# --- inspect (how an export reads; the config that makes it read) ---------------------------
+@main.command()
+@click.argument("export", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--profile", type=click.Choice(PROFILE_NAMES), help="Read the export as this ERP writes it."
+)
+@config_option
+@friendly
+def inspect(export, profile, config_path) -> None:
+    """Show how an export reads: profile, each column's field, rows of each kind, statuses.
+
+    Unmapped columns are listed with sample values and a likely meaning, and a ready-to-paste
+    [aliases] / [status] snippet is printed for what select is missing.
+
+    \b
+    Examples:
+      massinvoice inspect orders.xlsx
+      massinvoice inspect "Sales Order.csv" --profile erpnext
+    """
+    from massinvoice.read.inspect import inspect_export, render
+
+    config = _config(config_path)
+    if profile:
+        config = replace(config, profile=profile)
+    click.echo(render(inspect_export(Path(export), config)))
+
+
+# --- end inspect ----------------------------------------------------------------------------
 
 
 @main.command()

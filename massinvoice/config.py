@@ -36,6 +36,22 @@ WARNING_CODES = (
 PLACEHOLDER_SELLER = "Your Company S.A."  # what 'massinvoice init' writes into [seller]
 PLACEHOLDER_TAX_ID = "0000000000001"
 DEFAULT_STRICT = ("zero_price", "under_min", "unconfirmed", "bad_quantity", "mixed_currency")
+# The fields [aliases] accepts (the export's, DESIGN section 3; read/header.py keeps the same
+# list with each field's built-in aliases) and the built-in profiles (read/profiles.py).
+ALIAS_FIELDS = (
+    "order_no", "customer_po", "order_date", "ship_date", "flight_date", "bill_customer",
+    "ship_customer", "sales_rep", "cargo_agency", "market", "incoterm", "awb", "hawb", "dae",
+    "species", "variety", "length", "length_cm", "box_type", "boxes", "packed_boxes",
+    "confirmed_boxes", "bunches", "stems_per_bunch", "stems", "quantity", "unit", "unit_price",
+    "min_price", "amount", "currency", "invoice_no", "order_status", "billed", "billed_percent",
+    "delivered_percent", "invoiced_qty", "delivered_qty",
+)  # fmt: skip
+PROFILE_NAMES = ("odoo", "erpnext", "dolibarr", "quickbooks", "komet", "flower", "generic")
+# [status]: a status column and the values that mean each state, or percentage / quantity columns
+STATUS_COLUMNS = (
+    "column", "billed_percent", "delivered_percent", "invoiced_quantity", "delivered_quantity",
+)  # fmt: skip
+STATUS_VALUES = ("invoiced", "partly_invoiced", "not_invoiced", "delivered", "partly_delivered")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +152,8 @@ class Config:
         default_factory=lambda: {k: Decimal(v) for k, v in DEFAULT_FULLS.items()}
     )
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    profile: str = ""  # an export layout to force (PROFILE_NAMES); empty: detected per file
+    status: dict[str, str | tuple[str, ...]] = field(default_factory=dict)  # [status]
     limits: Limits = field(default_factory=Limits)
     send: str = "off"  # off | after-invoice (the shared folder mails what it invoices)
     smtp: Smtp = field(default_factory=Smtp)
@@ -217,11 +235,14 @@ _CHOICES = {
     "language": ("en", "es"), "paper": ("A4", "Letter"), "date_order": ("dmy", "mdy"),
     "partial": ("ordered", "packed", "skip"), "select_status": ("all", "invoiced", "non-invoiced"),
     "einvoice": ("off", "directory", "all"), "send": SEND_MODES,
+    "profile": ("", *PROFILE_NAMES),
 }  # fmt: skip
 _TEXT = ("currency", "registry", "template_dir", "customers", "invoice_date", "payment_terms")
 _FLAGS = ("select_all",)
-_SECTIONS = ("seller", "series", "tax", "hs_codes", "fulls", "aliases", "limits", "strict",
-             "smtp")  # fmt: skip
+_SECTIONS = (
+    "seller", "series", "tax", "hs_codes", "fulls", "aliases", "limits", "strict", "status",
+    "smtp",
+)  # fmt: skip
 _KNOWN = (*_CHOICES, *_TEXT, *_FLAGS, *_SECTIONS)
 
 
@@ -299,6 +320,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
         fulls=_fulls(check.table("fulls", raw.get("fulls", {})), check),
         hs_codes=_hs_codes(check.table("hs_codes", raw.get("hs_codes", {})), check),
         aliases=_aliases(check.table("aliases", raw.get("aliases", {})), check),
+        status=_status(check.table("status", raw.get("status", {})), check),
         strict=_strict(raw.get("strict", list(DEFAULT_STRICT)), check),
         limits=_limits(check.table("limits", raw.get("limits", {})), check),
         smtp=_smtp(check.table("smtp", raw.get("smtp", {})), check),
@@ -409,7 +431,32 @@ def _hs_codes(raw: dict[str, Any], check: _Checker) -> dict[str, str]:
 
 
 def _aliases(raw: dict[str, Any], check: _Checker) -> dict[str, tuple[str, ...]]:
-    return {key: check.lines(f"aliases.{key}", names) for key, names in raw.items()}
+    """[aliases]: field = "Header" or ["Header", ...], for the fields an export has."""
+    aliases: dict[str, tuple[str, ...]] = {}
+    for key, names in raw.items():
+        if key not in ALIAS_FIELDS:
+            check.unknown(key, ALIAS_FIELDS, "aliases")
+        else:
+            aliases[key] = check.lines(f"aliases.{key}", names)
+    return aliases
+
+
+def _status(raw: dict[str, Any], check: _Checker) -> dict[str, str | tuple[str, ...]]:
+    """[status]: a status column (column = "...") and its values, or percentage / quantity
+    columns; see docs/erp-profiles.md."""
+    status: dict[str, str | tuple[str, ...]] = {}
+    for key, value in raw.items():
+        if key in STATUS_COLUMNS:
+            if (text := check.text(f"status.{key}", value)) is not None:
+                status[key] = text
+        elif key in STATUS_VALUES:
+            status[key] = check.lines(f"status.{key}", value)
+        else:
+            check.unknown(key, (*STATUS_COLUMNS, *STATUS_VALUES), "status")
+    if any(k in status for k in STATUS_VALUES) and "column" not in status:
+        check.bad("status.column", "[status] lists values but names no column",
+                  'add column = "Your Status Header"')  # fmt: skip
+    return status
 
 
 def _strict(raw: Any, check: _Checker) -> tuple[str, ...]:

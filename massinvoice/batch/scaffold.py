@@ -77,9 +77,21 @@ HB = "0.5"
 QB = "0.25"
 EB = "0.125"
 
-[aliases]    # more header names for the export's columns, per field
+[aliases]    # more header names for the export's columns, per field (matched exactly)
 # order_no = ["Nro Orden"]
 # bill_customer = ["Cliente Final"]
+# 'massinvoice inspect EXPORT' prints these lines for an export it cannot read. The fields:
+{fields}
+
+# [status]   # a status column of an ERP no profile knows, and what its values mean
+# column = "Estado Factura"
+# invoiced = ["Facturado"]
+# partly_invoiced = ["Parcial"]
+# delivered = ["Despachado"]
+# billed_percent = "% Facturado"    # or a percentage column (100 = invoiced)
+
+# profile = "odoo"   # force a layout: odoo, erpnext, dolibarr, quickbooks, komet, flower, generic
+#                    # (put it above [seller]); default: detected from each export's header
 
 # [smtp]     # the mail server for 'massinvoice send' and send = "after-invoice"
 # host = "smtp.example.com"
@@ -186,9 +198,11 @@ Conviene saber
 
 def config_text(language: str = "en", *, seller: str = PLACEHOLDER_SELLER) -> str:
     """The commented config that ``init`` writes."""
+    from massinvoice.read.profiles import config_comments
+
     return CONFIG_TEMPLATE.format(
         language=language, seller=seller, tax_id=PLACEHOLDER_TAX_ID, street="Street and number",
-        city="City", country="Ecuador",
+        city="City", country="Ecuador", fields=config_comments(),
     )  # fmt: skip
 
 

@@ -34,7 +34,7 @@ class InvoiceOptions:
 @dataclass(frozen=True, slots=True)
 class Skipped:
     order_no: str
-    code: str  # invoiced | stale | refused | strict | partial | conflict | failed
+    code: str  # invoiced | stale | refused | strict | zero_total | partial | conflict | failed
     reason: str
 
 

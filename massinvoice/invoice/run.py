@@ -148,6 +148,10 @@ def _plan(
         if refused:
             skipped.append(Skipped(order.order_no, "strict",
                 "refused by --strict: " + "; ".join(w.message for w in refused)))  # fmt: skip
+        elif order.amount == 0:
+            skipped.append(Skipped(order.order_no, "zero_total",
+                "its total is 0.00 (no price or amount on its lines): an invoice of nothing is "
+                "never issued; correct the prices in the Lines sheet"))  # fmt: skip
         elif order.status is Status.PARTIAL and partial == "skip":
             skipped.append(Skipped(order.order_no, "partial", "partially packed (--partial skip)"))
         else:

@@ -227,6 +227,7 @@ class LinesReader(Collector):
             stems=values["stems"], unit=_text(row[cols["unit"][0]]) or "stem",
             unit_price=values["unit_price"], min_price=_decimal(orig["min_price"]),
             amount=_decimal(orig["amount"]), currency=_text(row[cols["currency"][0]]),
+            qty=_decimal(orig.get("qty", "")),  # a quantity in units or kilos, as exported
             extra=tuple((h, _text(row[c])) for h, c in extras.items()),
             source=Source(self.name, sheet.name, r),
         )  # fmt: skip
