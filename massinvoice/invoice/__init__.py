@@ -1,0 +1,1 @@
+"""The invoice stage: records, compose, render, run, outputs and e-invoices."""

@@ -1,0 +1,1 @@
+"""Legal electronic invoice formats (Factur-X / CII, Ecuador's SRI)."""
