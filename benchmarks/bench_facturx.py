@@ -24,12 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from massinvoice.cii import build_xml
 from massinvoice.config import Config, Seller
-from massinvoice.documents import Invoice, compose_invoice
-from massinvoice.facturx import PDF_VARIANT, attach_xml, embed, xsd_errors
+from massinvoice.invoice.document import Invoice, compose_invoice
+from massinvoice.invoice.einvoice.cii import build_xml
+from massinvoice.invoice.einvoice.facturx import PDF_VARIANT, attach_xml, embed, xsd_errors
+from massinvoice.invoice.render import Renderer
 from massinvoice.model import Customer, Line, Order
-from massinvoice.render import Renderer
 
 PRODUCTS = [
     ("Roses", "Freedom", "stem", "0.35"), ("Roses", "Explorer", "stem", "0.42"),

@@ -49,14 +49,14 @@ from workload import Workload, invoice_run, issued_invoices, load_text, prepare
 
 from massinvoice.collector import collector_paused
 from massinvoice.config import load_config
-from massinvoice.documents import Invoice
-from massinvoice.render import PAPER, Renderer, with_frame_room
+from massinvoice.invoice.document import Invoice
+from massinvoice.invoice.render import PAPER, Renderer, with_frame_room
 
 # Runs the command with a timestamp at each phase boundary, printed on stderr at the end.
 TIMELINE = r"""
 import atexit, runpy, sys, time
 t0 = time.perf_counter(); marks = []
-import massinvoice.invoicing as inv
+import massinvoice.invoice.run as inv
 marks.append(("start-up and imports", time.perf_counter()))
 render_all = inv._render_all
 def timed(*a, **k):

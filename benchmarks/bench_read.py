@@ -4,7 +4,7 @@ Usage: ``python benchmarks/bench_read.py [--lines N] [--repeat R] [--file PATH]`
 
 Writes the export once (with ``samples/generate.py``: title rows, a hidden column, a totals row,
 real dates), then times, best of R, ``pandas.read_excel(path, engine="calamine", header=None)``
-and ``massinvoice.sources.load_export([path], Config())`` in the same process, and prints both
+and ``massinvoice.read.load_export([path], Config())`` in the same process, and prints both
 and their ratio. The target is a ratio of at most 1.5.
 """
 
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "samples"))
 
 from massinvoice.config import Config  # noqa: E402
-from massinvoice.sources import load_export  # noqa: E402
+from massinvoice.read import load_export  # noqa: E402
 
 TARGET = 1.5
 

@@ -125,8 +125,8 @@ def _time_extent_check(module) -> list[float]:
 def part_select(export: str, out: str) -> dict:
     """``select_orders`` as ``massinvoice select --select-all`` runs it (no registry): on two
     cores a forked process selects while this one measures the export's sheets."""
-    from massinvoice import selecting
     from massinvoice.config import Config
+    from massinvoice.select import run as selecting
 
     clock = _Clock()
     result = selecting.select_orders(
@@ -139,9 +139,9 @@ def part_select(export: str, out: str) -> dict:
 def part_select_stages(export: str, out: str) -> dict:
     """The same select all in this process, its stages timed: reading the export (and its
     sheet measure), then filters and checks, then writing the workbook."""
-    from massinvoice import selecting
     from massinvoice.config import Config
-    from massinvoice.sources import files
+    from massinvoice.read import guard as files
+    from massinvoice.select import run as selecting
 
     selecting.MEASURE_BESIDE_FROM = 1 << 62  # never beside: every stage here
 
@@ -175,8 +175,8 @@ def part_select_stages(export: str, out: str) -> dict:
 
 
 def part_read(path: str) -> dict:
-    from massinvoice import selection_read
     from massinvoice.config import Config
+    from massinvoice.readback import selection as selection_read
 
     extent = _time_extent_check(selection_read)
     clock = _Clock()

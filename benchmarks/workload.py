@@ -134,7 +134,7 @@ def best_run(work: Workload, jobs: int, repeat: int, *, einvoice: bool = False) 
 
 def issued_invoices(registry: Path) -> list:
     """The invoices of a run, exactly as it rendered them (from the registry's payloads)."""
-    from massinvoice.documents import Invoice
+    from massinvoice.invoice.document import Invoice
 
     with sqlite3.connect(registry) as db:
         rows = db.execute("SELECT number, payload FROM invoices ORDER BY seq").fetchall()

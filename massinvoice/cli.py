@@ -16,8 +16,8 @@ import click
 
 from massinvoice import __version__
 from massinvoice.config import Config, load_config
-from massinvoice.errors import InputError, MassInvoiceError, RegistryError
 from massinvoice.model import Filters
+from massinvoice.problems import InputError, MassInvoiceError, RegistryError
 
 EXIT_PARTIAL, EXIT_INPUT = 1, 2
 
@@ -135,7 +135,7 @@ def select(exports, output, date_from, date_to, date_field, rep, client, cargo_a
       massinvoice select orders.xlsx -o sel.xlsx --from 2026-11-16 --to 2026-11-22 --status non-invoiced
       massinvoice select a.csv b.xlsx -o sel.xlsx --rep "Ana Torres" --market US --select-all
     """
-    from massinvoice.selecting import select_orders
+    from massinvoice.select.run import select_orders
 
     config = _config(config_path)
     filters = Filters(
@@ -221,8 +221,8 @@ def invoice(selection, output, dry_run, strict, date_rule, group_by, partial, me
       massinvoice invoice selection.xlsx -o preview --dry-run
       massinvoice invoice selection.xlsx -o out --group-by customer --merged --jobs 2 --strict
     """
-    from massinvoice.invoicing import InvoiceOptions, invoice_selection, parse_date_rule
-    from massinvoice.render_pool import default_jobs
+    from massinvoice.invoice.pool import default_jobs
+    from massinvoice.invoice.run import InvoiceOptions, invoice_selection, parse_date_rule
 
     config = _config(config_path)
     _note_slow_rendering()
@@ -245,7 +245,7 @@ def invoice(selection, output, dry_run, strict, date_rule, group_by, partial, me
 
 
 def _note_slow_rendering() -> None:
-    from massinvoice.render import font_subsetting_note
+    from massinvoice.invoice.render import font_subsetting_note
 
     note = font_subsetting_note()
     if note:
@@ -308,7 +308,7 @@ def init(folder, language) -> None:
     Example:
       massinvoice init /srv/billing --language es && $EDITOR /srv/billing/massinvoice.toml
     """
-    from massinvoice.batch import init_folder
+    from massinvoice.batch.runner import init_folder
 
     created = init_folder(Path(folder), language=language)
     for path in created:
@@ -332,7 +332,7 @@ def demo(outdir, jobs) -> None:
     Example:
       massinvoice demo demo-out
     """
-    from massinvoice.demo import run_demo
+    from massinvoice.batch.demo import run_demo
 
     _note_slow_rendering()
     run_demo(Path(outdir), jobs=jobs, echo=click.echo)
@@ -356,7 +356,7 @@ def void(number, reason, release_orders, config_path, registry_url) -> None:
     Example:
       massinvoice void 001-001-000000042 --reason "wrong customer" --release-orders
     """
-    from massinvoice.registry import Registry
+    from massinvoice.registry.numbering import Registry
 
     config = _config(config_path)
     registry = Registry(registry_url or config.registry_url)
@@ -387,7 +387,7 @@ def registry_list(state, limit, config_path, registry_url) -> None:
     Example:
       massinvoice registry list --state void
     """
-    from massinvoice.registry import Registry
+    from massinvoice.registry.numbering import Registry
 
     config = _config(config_path)
     reg = Registry(registry_url or config.registry_url)
@@ -414,7 +414,7 @@ def registry_migrate(source_url, target_url) -> None:
     Example:
       massinvoice registry migrate sqlite:///massinvoice.sqlite "$MASSINVOICE_REGISTRY"
     """
-    from massinvoice.registry import migrate_registry
+    from massinvoice.registry.migrate import migrate_registry
 
     summary = migrate_registry(source_url, target_url)
     for key, value in summary.items():
@@ -465,7 +465,7 @@ def run(folder, wait, settle, min_age, stale_lock, jobs, strict, config_path) ->
     """
     import threading
 
-    from massinvoice.batch import FolderBusy, run_folder, stop_on_signals
+    from massinvoice.batch.runner import FolderBusy, run_folder, stop_on_signals
 
     config = _config(config_path) if config_path else None
     with stop_on_signals(threading.Event()) as stop:
@@ -510,7 +510,7 @@ def watch(folder, interval, settle, min_age, stale_lock, jobs, strict, config_pa
     """
     import threading
 
-    from massinvoice.batch import stop_on_signals, watch_folder
+    from massinvoice.batch.runner import stop_on_signals, watch_folder
 
     config = _config(config_path) if config_path else None
     click.echo(f"Watching {folder} every {interval:g}s; Ctrl-C to stop.")

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from massinvoice.errors import CONFIG, ConfigError, Problem
+from massinvoice.problems import CONFIG, ConfigError, Problem
 
 CONFIG_NAME = "massinvoice.toml"
 ENV_VAR = "MASSINVOICE_CONFIG"

@@ -64,7 +64,7 @@ def make_selection(workspace: Path, make_export):
     """make_selection(n_orders) -> (config, export, sheet): an export of the workspace and the
     selection workbook ``select`` makes of it, nothing marked yet."""
     from massinvoice.config import load_config
-    from massinvoice.selecting import select_orders
+    from massinvoice.select.run import select_orders
 
     def make(n_orders: int) -> tuple:
         export = make_export(n_orders)

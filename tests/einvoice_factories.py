@@ -7,7 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from massinvoice.config import Config, Seller, TaxLine
-from massinvoice.documents import Invoice, compose_invoice
+from massinvoice.invoice.document import Invoice, compose_invoice
 from massinvoice.model import Customer, Order
 from tests.factories import line, order
 

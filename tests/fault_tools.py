@@ -28,10 +28,10 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from massinvoice.config import Config, load_config
-from massinvoice.fsutil import sha256_file
-from massinvoice.registry import Registry
-from massinvoice.selecting import select_orders
-from massinvoice.selection_read import read_selection
+from massinvoice.files import sha256_file
+from massinvoice.readback.selection import read_selection
+from massinvoice.registry.numbering import Registry
+from massinvoice.select.run import select_orders
 from tests.sheet_tools import mark
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -480,8 +480,8 @@ def probe(folder: Path, paths: Sequence[Path]) -> None:
     from click.testing import CliRunner
 
     from massinvoice.cli import main
-    from massinvoice.errors import InputError
-    from massinvoice.sources import load_export
+    from massinvoice.problems import InputError
+    from massinvoice.read import load_export
 
     config = folder / "massinvoice.toml"
     config.write_text("", encoding="utf-8")

@@ -23,7 +23,7 @@ from typing import NoReturn
 import pytest
 from sqlalchemy import create_engine
 
-from massinvoice.registry_schema import parse_url
+from massinvoice.registry.schema import parse_url
 
 SCRIPT = Path(__file__).resolve().parents[1] / "ci" / "postgres.sh"
 BACKENDS = [

@@ -75,6 +75,6 @@ def set_line_value(path: Path, order_no: str, line_no: int, column: str, value) 
 def mixed_currency(export: Path, config) -> set[str]:
     """Orders whose lines are in two currencies (the generator seeds one): never invoiced, so
     they are left unmarked."""
-    from massinvoice.sources import load_export
+    from massinvoice.read import load_export
 
     return {o.order_no for o in load_export([export], config) if len(o.currencies) > 1}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from massinvoice.folder_lock import (
+from massinvoice.batch.lock import (
     LOCK_NAME,
     FileChanged,
     FolderBusy,
@@ -24,7 +24,7 @@ from massinvoice.folder_lock import (
     move_if_unchanged,
     open_in_office,
 )
-from massinvoice.fsutil import sha256_file
+from massinvoice.files import sha256_file
 
 
 def dead_pid() -> int:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from massinvoice.batch import folder_config
-from massinvoice.folder_lock import LOCK_NAME
-from massinvoice.registry import Registry
+from massinvoice.batch.lock import LOCK_NAME
+from massinvoice.batch.runner import folder_config
+from massinvoice.registry.numbering import Registry
 from tests.test_batch_run import (
     drop_export,
     files,

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from massinvoice import batch
-from massinvoice.batch import folder_config, run_folder, watch_folder
+from massinvoice.batch import runner as batch
+from massinvoice.batch.lock import LOCK_NAME
+from massinvoice.batch.runner import folder_config, run_folder, watch_folder
 from massinvoice.cli import main
-from massinvoice.folder_lock import LOCK_NAME
-from massinvoice.registry import Registry
+from massinvoice.registry.numbering import Registry
 from tests.conftest import SAMPLES, SELLER_CONFIG, load_generator
 from tests.sheet_tools import listed_orders, mark
 
@@ -197,7 +197,7 @@ def test_crash_with_lost_intent_reprocesses_without_error(folder: Path, monkeypa
 
 
 def test_crash_inside_select_leaves_no_partial_sheet(folder: Path, monkeypatch) -> None:
-    import massinvoice.selecting as selecting
+    import massinvoice.select.run as selecting
 
     drop_export(folder, 5)
     real = selecting.select_orders
@@ -243,7 +243,7 @@ def test_bad_files_go_to_errors_with_a_note_while_good_ones_proceed(folder: Path
 
 def test_placeholder_seller_refuses_invoicing_but_selects(folder: Path) -> None:
     sheet, _ = make_sheet(folder)
-    from massinvoice.scaffold import config_text
+    from massinvoice.batch.scaffold import config_text
 
     (folder / "massinvoice.toml").write_text(config_text("es"), "utf-8")
     shutil.copy(sheet, folder / "inbox" / sheet.name)

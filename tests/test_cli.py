@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from massinvoice import __version__
 from massinvoice.cli import main
-from massinvoice.registry import Registry
+from massinvoice.registry.numbering import Registry
 from tests.sheet_tools import listed_orders, mark
 
 COMMANDS = [["select"], ["invoice"], ["init"], ["demo"], ["void"], ["registry", "list"],
@@ -119,7 +119,7 @@ def test_registry_migrate_copies_and_is_idempotent(runner, tmp_path):
     from decimal import Decimal
 
     from massinvoice.config import Series
-    from massinvoice.registry import Draft
+    from massinvoice.registry.numbering import Draft
 
     src, dst = f"sqlite:///{tmp_path / 'a.sqlite'}", f"sqlite:///{tmp_path / 'b.sqlite'}"
     with Registry(src) as reg:

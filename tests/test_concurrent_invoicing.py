@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 from massinvoice.config import load_config
-from massinvoice.fsutil import sha256_file
-from massinvoice.registry import Registry
-from massinvoice.selecting import select_orders
-from massinvoice.sources import load_export
+from massinvoice.files import sha256_file
+from massinvoice.read import load_export
+from massinvoice.registry.numbering import Registry
+from massinvoice.select.run import select_orders
 from tests.registry_fixtures import pg_server_url, registry_url  # noqa: F401
 from tests.sheet_tools import mark
 

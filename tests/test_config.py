@@ -2,9 +2,9 @@ from decimal import Decimal
 
 import pytest
 
+from massinvoice.batch.scaffold import config_text
 from massinvoice.config import find_config, load_config
-from massinvoice.errors import ConfigError
-from massinvoice.scaffold import config_text
+from massinvoice.problems import ConfigError
 
 
 def test_init_template_loads_and_formats_numbers(tmp_path):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from massinvoice.fsutil import sha256_file
-from massinvoice.registry import Registry
+from massinvoice.files import sha256_file
+from massinvoice.registry.numbering import Registry
 from tests.sheet_tools import mark, mixed_currency
 
 

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from massinvoice.config import Config, TaxLine
-from massinvoice.documents import Invoice, InvoiceLine, compose_invoice
-from massinvoice.errors import InputError
+from massinvoice.invoice.document import Invoice, InvoiceLine, compose_invoice
 from massinvoice.model import Customer, Line, Order, Source, money
+from massinvoice.problems import InputError
 
 D = Decimal
 DATE = dt.date(2026, 11, 20)

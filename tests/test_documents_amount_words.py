@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from massinvoice.amount_words import amount_in_words, number_in_words
+from massinvoice.invoice.words import amount_in_words, number_in_words
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,22 @@ import facturx
 import pytest
 from lxml import etree
 
-from massinvoice.cii import NS, build_xml, country_code, due_date, product_name, tax_category
 from massinvoice.config import TaxLine
-from massinvoice.documents import TaxAmount
-from massinvoice.facturx import einvoice_problems, facturx_problems, wants_facturx, xsd_errors
+from massinvoice.invoice.document import TaxAmount
+from massinvoice.invoice.einvoice.cii import (
+    NS,
+    build_xml,
+    country_code,
+    due_date,
+    product_name,
+    tax_category,
+)
+from massinvoice.invoice.einvoice.facturx import (
+    einvoice_problems,
+    facturx_problems,
+    wants_facturx,
+    xsd_errors,
+)
 from tests.einvoice_factories import (
     AMERICAN,
     CONFIG,

@@ -9,9 +9,9 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from massinvoice.cii import build_xml
-from massinvoice.facturx import PDF_VARIANT, embed
-from massinvoice.render import Renderer
+from massinvoice.invoice.einvoice.cii import build_xml
+from massinvoice.invoice.einvoice.facturx import PDF_VARIANT, embed
+from massinvoice.invoice.render import Renderer
 from tests.einvoice_factories import CONFIG, make_invoice
 
 RDF = {

@@ -14,12 +14,12 @@ import pytest
 from pypdf import PdfReader
 
 from massinvoice.config import load_config
-from massinvoice.errors import InputError
-from massinvoice.fsutil import sha256_file
-from massinvoice.invoicing import InvoiceOptions, invoice_selection
-from massinvoice.registry import Registry
-from massinvoice.selecting import select_orders
-from massinvoice.sources import load_export
+from massinvoice.files import sha256_file
+from massinvoice.invoice.run import InvoiceOptions, invoice_selection
+from massinvoice.problems import InputError
+from massinvoice.read import load_export
+from massinvoice.registry.numbering import Registry
+from massinvoice.select.run import select_orders
 from tests.conftest import SAMPLES
 from tests.sheet_tools import mark
 

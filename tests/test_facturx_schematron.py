@@ -12,9 +12,9 @@ from dataclasses import replace
 import pytest
 from lxml import etree
 
-from massinvoice.cii import build_xml
 from massinvoice.config import Config
-from massinvoice.documents import Invoice
+from massinvoice.invoice.document import Invoice
+from massinvoice.invoice.einvoice.cii import build_xml
 from tests.einvoice_factories import AMERICAN, CONFIG, GERMAN, flower_order, make_invoice, with_tax
 from tests.factories import line
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from massinvoice.fsutil import sha256_file
+from massinvoice.files import sha256_file
 from tests.fault_tools import (
     Billing,
     check_invariants,

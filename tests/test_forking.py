@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from massinvoice import forking, selection_xml
+from massinvoice import forking
 from massinvoice.forking import Forked
-from massinvoice.selection_read import read_selection
+from massinvoice.readback.selection import read_selection
+from massinvoice.select import xmlrows as selection_xml
 from tests.test_selection_fixtures import CONFIG, HOSTILE, order, sample_orders, write
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")

@@ -26,12 +26,12 @@ from pypdf import PdfReader
 from python_calamine import CalamineWorkbook
 
 from massinvoice.config import load_config
-from massinvoice.errors import InputError
-from massinvoice.invoicing import InvoiceOptions, invoice_selection
-from massinvoice.registry import Registry
-from massinvoice.render import FONTS, TEMPLATES, RestrictedFetcher
-from massinvoice.selecting import select_orders
-from massinvoice.sources import load_export
+from massinvoice.invoice.render import FONTS, TEMPLATES, RestrictedFetcher
+from massinvoice.invoice.run import InvoiceOptions, invoice_selection
+from massinvoice.problems import InputError
+from massinvoice.read import load_export
+from massinvoice.registry.numbering import Registry
+from massinvoice.select.run import select_orders
 from massinvoice.text import FORMULA_PREFIXES
 from tests.fault_tools import GIB, run_measured
 from tests.sheet_tools import mark
@@ -390,7 +390,7 @@ HOSTILE_NAMES = [
 
 
 def test_hostile_input_file_names_in_the_batch_folder(tmp_path: Path) -> None:
-    from massinvoice.batch import run_folder
+    from massinvoice.batch.runner import run_folder
     from tests.test_batch_run import make_folder
 
     folder = make_folder(tmp_path)
@@ -421,7 +421,7 @@ def test_the_csv_reader_never_crashes_on_the_corpus_in_process() -> None:
 
 
 def test_invoices_csv_neutralises_every_formula_prefix() -> None:
-    from massinvoice.invoices_csv import safe_text
+    from massinvoice.invoice.lines_csv import safe_text
 
     for payload in M.FORMULAS:
         shown = safe_text(folded(payload))

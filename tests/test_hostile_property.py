@@ -34,13 +34,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from massinvoice.config import Config, Limits
-from massinvoice.documents import compose_invoice
-from massinvoice.errors import InputError
+from massinvoice.invoice.document import compose_invoice
 from massinvoice.model import money
-from massinvoice.selecting import select_orders
-from massinvoice.selection_read import read_selection
-from massinvoice.sources import extent, load_export
-from massinvoice.sources.parse import MAX_MAGNITUDE, CellError, parse_date, parse_decimal, parse_int
+from massinvoice.problems import InputError
+from massinvoice.read import extent, load_export
+from massinvoice.read.cells import MAX_MAGNITUDE, CellError, parse_date, parse_decimal, parse_int
+from massinvoice.readback.selection import read_selection
+from massinvoice.select.run import select_orders
 from massinvoice.text import safe_filename
 from tests.fault_tools import GIB, export_rows, write_csv
 from tests.test_hostile import M

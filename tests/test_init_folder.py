@@ -6,9 +6,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from massinvoice.batch.scaffold import FOLDERS
 from massinvoice.cli import main
 from massinvoice.config import load_config
-from massinvoice.scaffold import FOLDERS
 
 
 def test_init_creates_the_batch_folder(tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_init_never_overwrites(tmp_path: Path) -> None:
 
 
 def test_init_folder_library_returns_what_it_made(tmp_path: Path) -> None:
-    from massinvoice.batch import init_folder
+    from massinvoice.batch.runner import init_folder
 
     made = init_folder(tmp_path / "new", "en")
     names = {p.relative_to(tmp_path / "new").as_posix() for p in made if p != tmp_path / "new"}

@@ -7,7 +7,7 @@ import io
 from dataclasses import replace
 from decimal import Decimal
 
-from massinvoice.invoices_csv import COLUMNS, invoices_csv_text, write_invoices_csv
+from massinvoice.invoice.lines_csv import COLUMNS, invoices_csv_text, write_invoices_csv
 from tests.einvoice_factories import AMERICAN, GERMAN, flower_order, make_invoice
 from tests.factories import line
 

@@ -13,13 +13,13 @@ import pytest
 from pypdf import PdfReader
 
 from massinvoice.config import load_config
-from massinvoice.errors import ConfigError, InputError
-from massinvoice.fsutil import sha256_file
-from massinvoice.invoicing import InvoiceOptions, invoice_selection
+from massinvoice.files import sha256_file
+from massinvoice.invoice.run import InvoiceOptions, invoice_selection
 from massinvoice.model import Filters
-from massinvoice.registry import Registry
-from massinvoice.selecting import select_orders
-from massinvoice.sources import load_export
+from massinvoice.problems import ConfigError, InputError
+from massinvoice.read import load_export
+from massinvoice.registry.numbering import Registry
+from massinvoice.select.run import select_orders
 from tests.sheet_tools import listed_orders, mark, mixed_currency, set_line_value
 
 
@@ -263,7 +263,7 @@ def test_partial_packed_invoices_packed_boxes_and_reports_the_rest(billing, work
 def test_a_rerun_finishing_pending_invoices_issues_them_with_the_same_numbers(
     billing, workspace, monkeypatch
 ):
-    import massinvoice.render_pool as render_pool
+    import massinvoice.invoice.pool as render_pool
 
     config, export, sheet = billing
     marked = mark(sheet, skip=mixed_currency(export, config))

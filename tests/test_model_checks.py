@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from massinvoice import checks
-from massinvoice.filters import apply_filters
 from massinvoice.model import Filters, Status, money
+from massinvoice.select import checks
+from massinvoice.select.filters import apply_filters
 from tests.factories import line, order
 
 

@@ -10,9 +10,9 @@ import pytest
 from pypdf import PdfReader
 
 from massinvoice.config import load_config
-from massinvoice.invoicing import InvoiceOptions, invoice_selection
-from massinvoice.registry import Registry
-from massinvoice.render_pool import MAX_DEFAULT_JOBS, default_jobs
+from massinvoice.invoice.pool import MAX_DEFAULT_JOBS, default_jobs
+from massinvoice.invoice.run import InvoiceOptions, invoice_selection
+from massinvoice.registry.numbering import Registry
 from tests.sheet_tools import mark, mixed_currency
 
 TODAY = dt.date(2026, 11, 23)
@@ -83,7 +83,7 @@ def test_a_render_process_whose_run_died_before_it_started_exits(workspace) -> N
     import sys
     import time
 
-    from massinvoice import render_pool
+    from massinvoice.invoice import pool as render_pool
 
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # a process id that is no one's parent any more

@@ -9,9 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from massinvoice.sources.columns import column_letter, export_aliases, header_key
-from massinvoice.sources.convert import dates, decimal_comma_of, decimals, integers, texts
-from massinvoice.sources.parse import (
+from massinvoice.read.cells import (
     CellError,
     cell_text,
     date_text,
@@ -22,6 +20,8 @@ from massinvoice.sources.parse import (
     parse_int,
     parse_unit,
 )
+from massinvoice.read.convert import dates, decimal_comma_of, decimals, integers, texts
+from massinvoice.read.header import column_letter, export_aliases, header_key
 from massinvoice.text import clean
 
 D = Decimal

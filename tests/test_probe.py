@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from massinvoice.config import Config, Limits
-from massinvoice.errors import InputError
 from massinvoice.forking import can_fork
-from massinvoice.sources import load_export, probe
+from massinvoice.problems import InputError
+from massinvoice.read import load_export, probe
 from tests.test_hostile import M
 from tests.test_selection_libreoffice import resave
 

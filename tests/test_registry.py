@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import event, func, select
 
 from massinvoice.config import Series
-from massinvoice.errors import RegistryError
-from massinvoice.registry import Conflict, Draft, Registry
-from massinvoice.registry_schema import (
+from massinvoice.problems import RegistryError
+from massinvoice.registry.numbering import Conflict, Draft, Registry
+from massinvoice.registry.schema import (
     SCHEMA_VERSION,
     invoices,
     released_orders,
@@ -22,7 +22,7 @@ from massinvoice.registry_schema import (
     schema_version,
     series_table,
 )
-from massinvoice.registry_schema import parse_url as parse_registry_url
+from massinvoice.registry.schema import parse_url as parse_registry_url
 from tests.registry_fixtures import pg_server_url, registry_url  # noqa: F401
 
 SERIES = Series(name="001-001", format="001-001-{seq:09d}")

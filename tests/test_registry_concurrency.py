@@ -15,8 +15,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from massinvoice.config import Series
-from massinvoice.registry import Draft, Registry
-from massinvoice.registry_schema import invoice_orders, invoices
+from massinvoice.registry.numbering import Draft, Registry
+from massinvoice.registry.schema import invoice_orders, invoices
 from tests.registry_fixtures import pg_server_url, registry_url  # noqa: F401
 
 WORKERS = 4

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from massinvoice.config import Series
-from massinvoice.errors import RegistryError
-from massinvoice.registry import Draft, Registry, migrate_registry
+from massinvoice.problems import RegistryError
+from massinvoice.registry.migrate import migrate_registry
+from massinvoice.registry.numbering import Draft, Registry
 from tests.registry_fixtures import pg_server_url, registry_url  # noqa: F401
 
 SERIES = Series(name="001-001", format="001-001-{seq:09d}")

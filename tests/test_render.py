@@ -16,9 +16,8 @@ from pypdf import PdfReader
 from weasyprint import HTML
 
 from massinvoice.config import Config, Seller, TaxLine
-from massinvoice.documents import Invoice, compose_invoice
-from massinvoice.model import Customer, Line, Order
-from massinvoice.render import (
+from massinvoice.invoice.document import Invoice, compose_invoice
+from massinvoice.invoice.render import (
     TEMPLATES,
     FetchRefused,
     Formatter,
@@ -27,6 +26,7 @@ from massinvoice.render import (
     font_subsetting_note,
     with_frame_room,
 )
+from massinvoice.model import Customer, Line, Order
 
 D = Decimal
 SELLER = Seller(

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from massinvoice import forking, selecting, selection_sheet
+from massinvoice import forking
 from massinvoice.config import Config
-from massinvoice.errors import InputError
-from massinvoice.selecting import select_orders
+from massinvoice.problems import InputError
+from massinvoice.select import run as selecting
+from massinvoice.select import workbook as selection_sheet
+from massinvoice.select.run import select_orders
 
 HOSTILE = Path(__file__).parent / "hostile"
 pytestmark = pytest.mark.skipif(not forking.two_cores(), reason="needs fork and two cores")

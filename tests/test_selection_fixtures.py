@@ -14,10 +14,10 @@ from typing import Any
 
 import openpyxl
 
-from massinvoice.checks import order_warnings
 from massinvoice.config import Config, Seller
 from massinvoice.model import Filters, Line, Order
-from massinvoice.selection_sheet import SheetSource, write_selection
+from massinvoice.select.checks import order_warnings
+from massinvoice.select.workbook import SheetSource, write_selection
 
 CONFIG = Config(seller=Seller(name="ANDES CUMBRE FLOWERS S.A."))
 CONFIG_ES = Config(language="es", seller=Seller(name="ANDES CUMBRE FLOWERS S.A."))

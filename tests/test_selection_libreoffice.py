@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from massinvoice.model import STATUS_FILLS, Status
-from massinvoice.selection_read import LineEdit, is_selection_workbook, read_selection
+from massinvoice.readback.selection import LineEdit, is_selection_workbook, read_selection
 from tests.test_selection_fixtures import CONFIG, header_row, mark, row_of, set_line, write
 
 pytestmark = pytest.mark.libreoffice

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from massinvoice.model import Line, Order
-from massinvoice.selection_read import read_selection
+from massinvoice.readback.selection import read_selection
 from tests.test_selection_fixtures import CONFIG, write
 
 # Any text a cell can hold: no surrogates (not encodable), nothing over Excel's cell limit.

@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from massinvoice.errors import InputError
-from massinvoice.selection_read import LineEdit, Refusal, is_selection_workbook, read_selection
+from massinvoice.problems import InputError
+from massinvoice.readback.selection import LineEdit, Refusal, is_selection_workbook, read_selection
 from tests.test_selection_fixtures import (
     CONFIG,
     CONFIG_ES,

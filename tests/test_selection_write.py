@@ -12,11 +12,12 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from massinvoice import selection_sheet, selection_xml
-from massinvoice.errors import InputError
 from massinvoice.model import STATUS_FILLS, Status
-from massinvoice.selection_sheet import FORMAT_VERSION, write_selection
-from massinvoice.selection_xml import escape_text
+from massinvoice.problems import InputError
+from massinvoice.select import workbook as selection_sheet
+from massinvoice.select import xmlrows as selection_xml
+from massinvoice.select.workbook import FORMAT_VERSION, write_selection
+from massinvoice.select.xmlrows import escape_text
 from tests.test_selection_fixtures import (
     CONFIG,
     CONFIG_ES,

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from massinvoice.config import Config, Limits
-from massinvoice.errors import InputError
 from massinvoice.model import Source, Status
-from massinvoice.sources import (
+from massinvoice.problems import InputError
+from massinvoice.read import (
     ExportFile,
     describe_sources,
     file_sha256,

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from massinvoice.config import Limits
-from massinvoice.sources.tabular import cells_frame, spreadsheet_sheets
+from massinvoice.read.sheets import cells_frame, spreadsheet_sheets
 
 NA_LIKE = ["", "NA", "N/A", "n/a", "#N/A", "NULL", "null", "None", "nan", "NaN", "-nan", "<NA>"]
 cells = st.one_of(

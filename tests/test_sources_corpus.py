@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from massinvoice.config import Config, Limits
-from massinvoice.errors import InputError
-from massinvoice.sources import load_export, read_export
+from massinvoice.problems import InputError
+from massinvoice.read import load_export, read_export
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 

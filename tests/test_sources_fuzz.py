@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from massinvoice.config import Config
-from massinvoice.errors import InputError
 from massinvoice.model import Order
-from massinvoice.sources import load_export
+from massinvoice.problems import InputError
+from massinvoice.read import load_export
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 GOOD_XLSX = (CORPUS / "conflicting_customer.xlsx").read_bytes()  # a real, small workbook

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from massinvoice.errors import InputError
+from massinvoice.problems import InputError
 from massinvoice.invoice.einvoice.sri.clave import make_key
 from massinvoice.invoice.einvoice.sri.comprobante import (
     ExportCosts,

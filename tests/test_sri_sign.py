@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 from lxml import etree
 
-from massinvoice.errors import ConfigError
+from massinvoice.problems import ConfigError
 from massinvoice.invoice.einvoice.sri.comprobante import build_factura
 from massinvoice.invoice.einvoice.sri.p12 import load_signing_certificate
 from massinvoice.invoice.einvoice.sri.sign import DS, ETSI, sign

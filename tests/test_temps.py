@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from massinvoice import fsutil
-from massinvoice.fsutil import atomic_path, new_temp_beside, sweep_temps
+from massinvoice import files as fsutil
+from massinvoice.files import atomic_path, new_temp_beside, sweep_temps
 
 
 @pytest.fixture

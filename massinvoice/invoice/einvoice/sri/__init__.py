@@ -10,7 +10,7 @@ The flow for one invoice (each step its own module, lower ones never importing h
 ``state``     each document's SRI state in the registry and the resumable queue;
 ``ride``      the RIDE PDF (printed representation), only for an authorised document.
 
-In: a numbered :class:`~massinvoice.documents.Invoice` and the seller's settings.
+In: a numbered :class:`~massinvoice.invoice.document.Invoice` and the seller's settings.
 Out: signed XML (stored byte for byte as sent), the SRI's answer, and the RIDE after AUTORIZADO.
 Refuses: settings SRI would reject (a RUC that is not 13 digits, a password in the config file,
 an incoterm or country code outside SRI's forms) with a problem naming the key.

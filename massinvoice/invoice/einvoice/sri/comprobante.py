@@ -21,9 +21,9 @@ from decimal import Decimal
 
 from lxml import etree
 
-from massinvoice.cii import NOT_XML
-from massinvoice.documents import Invoice, InvoiceLine, TaxAmount
-from massinvoice.errors import ROW, InputError, Problem
+from massinvoice.invoice.einvoice.cii import NOT_XML
+from massinvoice.invoice.document import Invoice, InvoiceLine, TaxAmount
+from massinvoice.problems import ROW, InputError, Problem
 from massinvoice.invoice.einvoice.sri.clave import FACTURA, NOTA_CREDITO, split_number
 from massinvoice.invoice.einvoice.sri.settings import SriSettings
 from massinvoice.model import money

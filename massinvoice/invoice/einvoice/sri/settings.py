@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from massinvoice.config import Config
-from massinvoice.errors import CONFIG, ConfigError, Problem
+from massinvoice.problems import CONFIG, ConfigError, Problem
 
 PASSWORD_ENV = "MASSINVOICE_SRI_PASSWORD"
 ENDPOINTS = {

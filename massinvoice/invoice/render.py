@@ -1,0 +1,438 @@
+"""Invoice documents: HTML from a jinja2 template, PDF through WeasyPrint.
+
+A :class:`Renderer` is built once per process from the config: the template environment, the
+parsed stylesheet and the font configuration are reused for every invoice (parsing them per
+document costs about a quarter of the time). It holds WeasyPrint objects that cannot be pickled,
+so worker processes each build their own from the (picklable) config.
+
+Nothing from the data is trusted: jinja2 escapes every value, and WeasyPrint fetches through a
+:class:`RestrictedFetcher` that serves only the template folders, the fonts and the configured
+logo, and refuses everything else (network, other files).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import mimetypes
+import re
+import tomllib
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import cssselect2
+import defusedxml.ElementTree as SafeET
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from weasyprint import CSS, HTML
+from weasyprint.document import Document
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from massinvoice.collector import collector_paused
+from massinvoice.config import Config, Seller
+from massinvoice.invoice.document import LANGUAGES, Invoice, InvoiceLine
+from massinvoice.invoice.words import amount_in_words
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+FONTS = TEMPLATES / "fonts"
+LOGO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"})
+PAPER = {"A4": "A4", "Letter": "letter"}
+
+FIGURE_SPACE = "\u2007"  # as wide as a digit
+
+# User-agent rules for list markers and footnotes match every element: WeasyPrint then computes
+# six pseudo-element styles per element, about a tenth of the layout time. Invoices have neither.
+_UNUSED_UA_RULES = re.compile(
+    r"^::(marker|footnote-call|footnote-marker|note-call|note-marker|note-callback)\s*\{[^}\n]*\}",
+    re.MULTILINE,
+)
+
+log = logging.getLogger(__name__)
+
+
+def decimals(value: Decimal, low: int, high: int) -> int:
+    """How many decimals ``value`` needs, kept between ``low`` and ``high``."""
+    exponent = value.normalize().as_tuple().exponent
+    return min(high, max(low, -exponent if isinstance(exponent, int) else 0))
+
+
+class FetchRefused(PermissionError):
+    """A URL outside what an invoice may load; WeasyPrint logs it and goes on without it."""
+
+
+class RestrictedFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that reads only files inside given folders, or given files.
+
+    Paths are resolved (symlinks and ``..``) before they are checked, so a link inside the
+    template folder cannot point outside it. No other scheme than ``file:`` is ever opened.
+    """
+
+    def __init__(self, folders: Iterable[Path], files: Iterable[Path] = ()):
+        super().__init__(allowed_protocols=("file",))
+        self.folders = tuple(Path(f).resolve() for f in folders)
+        self.files = frozenset(Path(f).resolve() for f in files)
+
+    def allowed_path(self, url: str) -> Path:
+        """The local file ``url`` names, if it may be read; else :class:`FetchRefused`."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file":
+            raise FetchRefused(f"refused to fetch {url[:200]!r}: only local template files")
+        if parts.netloc not in ("", "localhost"):
+            raise FetchRefused(f"refused to fetch {url[:200]!r}: remote file host")
+        path = Path(url2pathname(parts.path)).resolve()  # url2pathname unquotes
+        inside = any(path.is_relative_to(folder) for folder in self.folders)
+        if not (inside or path in self.files) or not path.is_file():
+            raise FetchRefused(f"refused to fetch {url[:200]!r}: not a template, font or logo")
+        return path
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        path = self.allowed_path(url)
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": mime})
+
+
+def _frame_reserving_call(slots: int) -> Callable[..., Any]:
+    """A ``call(fn, *args)`` whose frame holds ``slots`` unused local variables.
+
+    CPython 3.11+ keeps Python frames on a stack made of 16 KiB chunks, and gives a chunk back
+    to the system as soon as the frame at its start returns. WeasyPrint's recursive layout goes
+    up and down across such a boundary thousands of times per document: each crossing is an
+    ``mmap``/``munmap`` pair and fresh page faults, 10 to 35 ms per invoice depending on how deep
+    the caller is. A call through this frame gets a chunk of its own (the frame is bigger than
+    a default chunk) with room for the whole layout after it, so the recursion never leaves it.
+    """
+    names = " = ".join(f"_{i}" for i in range(slots))
+    namespace: dict[str, Any] = {}
+    # the assignment never runs: it only makes the compiler reserve the slots
+    exec(f"def call(fn, *args):\n    if False:\n        {names} = None\n    return fn(*args)\n",
+         namespace)  # fmt: skip
+    return namespace["call"]
+
+
+# ``with_frame_room(fn, *args)`` runs any WeasyPrint rendering. 16,500 slots: a 132 KB frame in
+# a 256 KiB chunk, leaving 120 KiB for the layout (a three-page invoice needs less than 32 KiB).
+with_frame_room = _frame_reserving_call(16_500)
+
+
+def font_subsetting_note() -> str:
+    """Why invoices render slowly on this machine, or "" when nothing is missing.
+
+    WeasyPrint subsets the embedded fonts with HarfBuzz (libharfbuzz-subset, HarfBuzz 4.1 or
+    newer); without it, it silently falls back to fontTools, which makes every invoice about
+    twice as slow to render.
+    """
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    if harfbuzz_subset is not None and harfbuzz.hb_version_atleast(4, 1, 0):
+        return ""
+    return (
+        "HarfBuzz's font subsetter (libharfbuzz-subset) is missing: invoices render about "
+        "twice as slowly; install it with 'bash ci/system-packages.sh --runtime' "
+        "(Debian/Ubuntu package libharfbuzz-subset0)"
+    )
+
+
+@functools.cache
+def _user_agent_sheet() -> CSS | None:
+    """WeasyPrint's HTML user-agent stylesheet without the rules invoices never use."""
+    try:
+        from weasyprint.css.counters import CounterStyle
+        from weasyprint.html import UA
+
+        return CSS(string=_UNUSED_UA_RULES.sub("", UA), counter_style=CounterStyle())
+    except (ImportError, AttributeError):  # another WeasyPrint: keep its own sheet
+        return None
+
+
+class ParsedHTML(HTML):
+    """A WeasyPrint HTML document from an already parsed tree.
+
+    Our template is well-formed XML, so expat (C) parses it in a fraction of the time of the
+    pure-Python HTML5 parser; this mirrors what ``HTML.__init__`` does after parsing.
+    """
+
+    def __init__(self, root: ET.Element, base_url: str, url_fetcher: URLFetcher):
+        self.base_url = base_url
+        self.url_fetcher = url_fetcher
+        self.media_type = "print"
+        self.wrapper_element = cssselect2.ElementWrapper.from_html_root(root)
+        self.etree_element = self.wrapper_element.etree_element
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        sheet = _user_agent_sheet()
+        return [sheet] if sheet is not None and not forms else super()._ua_stylesheets(forms)
+
+
+@dataclass(frozen=True, slots=True)
+class Formatter:
+    """Numbers and dates as the invoice's language writes them (en 1,234.56; es 1.234,56)."""
+
+    language: str
+
+    def money(self, value: Decimal) -> str:
+        return format_decimal(value, format="#,##0.00", locale=self.language)
+
+    def amount(self, value: Decimal, currency: str) -> str:
+        return f"{currency} {self.money(value)}"
+
+    def price(self, value: Decimal, align: int = 0) -> str:
+        """A unit price with its own precision (2 to 6 decimals: 0.35, 0.275).
+
+        ``align`` pads with figure spaces to that many decimals, so that the decimal points of
+        a right-aligned column line up while each price keeps its own precision.
+        """
+        places = decimals(value, 2, 6)
+        text = format_decimal(value, format="#,##0." + "0" * places, locale=self.language)
+        return text + FIGURE_SPACE * max(0, align - places)
+
+    def decimal(self, value: Decimal, align: int = 0) -> str:
+        """Fulls: 2 decimals, 3 when needed (an EB box is 0.125 of a full box)."""
+        places = decimals(value, 2, 3)
+        text = format_decimal(value, format="#,##0." + "0" * places, locale=self.language)
+        return text + FIGURE_SPACE * max(0, align - places)
+
+    def integer(self, value: int) -> str:
+        return format_decimal(value, format="#,##0", locale=self.language)
+
+    def date(self, value: Any) -> str:
+        return format_date(value, "d MMM y", locale=self.language) if value else ""
+
+
+def load_labels(language: str, folders: Iterable[Path] = (TEMPLATES,)) -> dict[str, str]:
+    """The document's labels in one language; a custom template folder may override some."""
+    labels: dict[str, str] = {}
+    for folder in reversed(tuple(folders)):  # bundled first, custom last (wins)
+        path = folder / f"labels_{language}.toml"
+        if path.is_file():
+            labels.update(tomllib.loads(path.read_text(encoding="utf-8")))
+    return labels
+
+
+class Renderer:
+    """Turns invoices into HTML and PDF; build one per process and reuse it."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.folders = self._template_folders(config)
+        self.logo = self._logo(config)
+        self.fetcher = RestrictedFetcher((*self.folders, FONTS), [self.logo] if self.logo else [])
+        self.env = Environment(
+            loader=FileSystemLoader([str(f) for f in self.folders]),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.template = self.env.get_template("invoice.html")
+        self.labels = {lang: load_labels(lang, self.folders) for lang in LANGUAGES}
+        css_folder = next(f for f in self.folders if (f / "invoice.css").is_file())
+        self.base_url = css_folder.as_uri() + "/"
+        page = f"@page {{ size: {PAPER.get(config.paper, 'A4')} portrait; }}\n"
+        css_text = (css_folder / "invoice.css").read_text(encoding="utf-8")
+        self.font_config = FontConfiguration()
+        self.css = CSS(
+            string=page + css_text,
+            base_url=self.base_url,
+            url_fetcher=self.fetcher,
+            font_config=self.font_config,
+        )
+        self._images: dict[str, Any] = {}  # WeasyPrint's image cache: the logo is decoded once
+
+    def html(self, invoice: Invoice) -> str:
+        """The invoice as an HTML document (every value escaped)."""
+        return self.template.render(self.context(invoice))
+
+    def layout(self, invoice: Invoice) -> Document:
+        """The laid-out, paginated document (most of the rendering time is spent here)."""
+        return self.layout_html(self.html(invoice))
+
+    def layout_html(self, text: str) -> Document:
+        """Lay out an HTML text made by :meth:`html`."""
+        html: HTML
+        try:
+            html = ParsedHTML(SafeET.fromstring(text), self.base_url, self.fetcher)
+        except ET.ParseError:  # a custom template that is HTML but not XML: parse it as HTML
+            html = HTML(string=text, base_url=self.base_url, url_fetcher=self.fetcher)
+        return html.render(font_config=self.font_config, stylesheets=[self.css], cache=self._images)
+
+    def pdf(self, invoice: Invoice, *, variant: str | None = None) -> bytes:
+        """The invoice as PDF bytes; ``variant`` is a WeasyPrint PDF variant (``"pdf/a-3b"``).
+
+        The same invoice gives the same bytes: the PDF's dates are the invoice date and its
+        identifier comes from the number.
+        """
+        return with_frame_room(self._pdf, invoice, variant)
+
+    def _pdf(self, invoice: Invoice, variant: str | None) -> bytes:
+        with collector_paused(collect=1):  # the document's cycles, once it is written
+            return self.layout(invoice).write_pdf(
+                pdf_identifier=(invoice.number or "draft").encode(),
+                pdf_variant=variant,
+                cache=self._images,
+            )
+
+    def context(self, invoice: Invoice) -> dict[str, Any]:
+        """What the template is given: the invoice, its labels and every figure formatted."""
+        lang = invoice.language if invoice.language in LANGUAGES else "en"
+        labels, f = self.labels[lang], Formatter(lang)
+        seller, cur = self.config.seller, invoice.currency
+        # decimals that the price and fulls columns line up on
+        align = (
+            max((decimals(x.unit_price, 2, 6) for x in invoice.lines), default=2),
+            max((decimals(x.fulls, 2, 3) for x in invoice.lines), default=2),
+        )
+        boxes = " · ".join(f"{t or '?'}\u00a0{f.integer(n)}" for t, n in invoice.boxes_by_type)
+        remaining = sum(r.boxes for r in invoice.remaining)
+        return {
+            "inv": invoice,
+            "L": labels,
+            "lang": lang,
+            "number": invoice.number or labels["draft"],
+            "date": f.date(invoice.date),
+            "created": invoice.date.isoformat(),
+            "seller": seller,
+            "contact": _contact(seller, labels),
+            "logo_url": self.logo.as_uri() if self.logo else "",
+            "bill_lines": _bill_to(invoice, labels),
+            "facts": _facts(invoice, labels, f, seller.country),
+            "groups": _line_groups(invoice, labels, f, align),
+            "sums": {
+                "boxes": f.integer(invoice.boxes),
+                "fulls": f.decimal(invoice.fulls, align[1]),
+                "bunches": f.integer(invoice.bunches),
+                "stems": f.integer(invoice.stems),
+                "subtotal": f.money(invoice.subtotal),
+            },
+            "closing": _closing(invoice, labels, f, boxes or "—"),
+            "words": amount_in_words(invoice.total, cur, lang),
+            "remaining_note": labels["remaining"].format(boxes=remaining) if remaining else "",
+        }
+
+    @staticmethod
+    def _template_folders(config: Config) -> tuple[Path, ...]:
+        if config.template_dir:
+            custom = config.resolve(config.template_dir).resolve()
+            if custom.is_dir():
+                return (custom, TEMPLATES)
+            log.warning("template folder %s not found; using the bundled templates", custom)
+        return (TEMPLATES,)
+
+    @staticmethod
+    def _logo(config: Config) -> Path | None:
+        """The configured logo, if it is an image file; anything else is left out, with a warning."""
+        if not config.seller.logo:
+            return None
+        path = config.resolve(config.seller.logo).resolve()
+        if path.suffix.lower() not in LOGO_SUFFIXES or not path.is_file():
+            log.warning(
+                "logo %s is not an image file (%s); left out",
+                path,
+                ", ".join(sorted(LOGO_SUFFIXES)),
+            )
+            return None
+        return path
+
+
+Labels = dict[str, str]
+
+
+def _bill_to(invoice: Invoice, labels: Labels) -> list[str]:
+    """The bill-to lines under the customer's name, from the customer directory."""
+    customer = invoice.customer
+    if customer is None:
+        return []
+    lines = [*customer.address, *(x for x in (customer.city, customer.country) if x)]
+    if customer.tax_id:
+        lines.append(f"{labels['tax_id']}: {customer.tax_id}")
+    if customer.email:
+        lines.append(customer.email)
+    return lines
+
+
+def _contact(seller: Seller, labels: Labels) -> str:
+    phone = f"{labels['phone']} {seller.phone}" if seller.phone else ""
+    return " · ".join(x for x in (phone, seller.email, seller.website) if x)
+
+
+def _facts(
+    invoice: Invoice, labels: Labels, f: Formatter, origin: str
+) -> list[list[tuple[str, str]]]:
+    """The key-facts grid, four to a row; an unknown value shows as a dash."""
+    facts = [
+        ("order_no", ", ".join(invoice.order_nos)),
+        ("customer_po", ", ".join(invoice.customer_pos)),
+        ("sales_rep", ", ".join(invoice.sales_reps)),
+        ("payment_terms", invoice.payment_terms),
+        ("incoterm", invoice.incoterm),
+        ("currency", invoice.currency),
+        ("cargo_agency", invoice.cargo_agency),
+        ("flight_date", f.date(invoice.flight_date)),
+        ("awb", invoice.awb),
+        ("hawb", invoice.hawb),
+        ("dae", invoice.dae),
+        ("origin", origin),
+    ]
+    cells = [(labels[key], value or "—") for key, value in facts]
+    return [cells[i : i + 4] for i in range(0, len(cells), 4)]
+
+
+def _line_groups(
+    invoice: Invoice, labels: Labels, f: Formatter, align: tuple[int, int]
+) -> list[dict[str, Any]]:
+    """The table's rows; with several orders, grouped under a heading per order."""
+    if len(invoice.order_nos) < 2:
+        return [{"title": "", "rows": [_row(x, labels, f, align) for x in invoice.lines]}]
+    groups = []
+    for order_no in invoice.order_nos:
+        rows = [_row(x, labels, f, align) for x in invoice.lines if x.order_no == order_no]
+        if rows:
+            groups.append({"title": f"{labels['order']} {order_no}", "rows": rows})
+    return groups
+
+
+def _closing(invoice: Invoice, labels: Labels, f: Formatter, boxes: str) -> list[dict[str, str]]:
+    """The block under the table: quantities on the left, money on the right, TOTAL last."""
+    left = [
+        (labels["boxes_by_type"], boxes),
+        (labels["fulls"], f.decimal(invoice.fulls)),
+        (labels["bunches"], f.integer(invoice.bunches)),
+        (labels["stems"], f.integer(invoice.stems)),
+    ]
+    right = [
+        (labels["subtotal"], f.money(invoice.subtotal), ""),
+        *((t.name, f.money(t.amount), "") for t in invoice.taxes),
+        (f"{labels['total']} {invoice.currency}", f.money(invoice.total), " grand"),
+    ]
+    # quantities from the top, money to the bottom: TOTAL sits on the last row
+    n = max(len(left), len(right))
+    left += [("", "")] * (n - len(left))
+    right = [("", "", "")] * (n - len(right)) + right
+    return [
+        {"k": k, "v": v, "rk": rk, "rv": rv, "cls": cls}
+        for (k, v), (rk, rv, cls) in zip(left, right, strict=True)
+    ]
+
+
+def _row(x: InvoiceLine, labels: Labels, f: Formatter, align: tuple[int, int]) -> dict[str, str]:
+    return {
+        "boxes": f.integer(x.boxes),
+        "box_type": x.box_type,
+        "fulls": f.decimal(x.fulls, align[1]),
+        "product": x.product,
+        "length": f"{x.length} cm" if x.length.isdigit() else x.length,
+        "hs_code": x.hs_code,
+        "bunches": f.integer(x.bunches),
+        "stems_per_bunch": f.integer(x.stems_per_bunch) if x.stems_per_bunch else "",
+        "stems": f.integer(x.stems),
+        "unit": labels["unit_bunch"] if x.unit == "bunch" else labels["unit_stem"],
+        "unit_price": f.price(x.unit_price, align[0]),
+        "amount": f.money(x.amount),
+    }

@@ -1,0 +1,64 @@
+"""Reading the inputs: order exports (xlsx, xlsm, xls, ods, csv) and the customer directory.
+
+``load_export`` reads one or more export files into :class:`~massinvoice.model.Order` records in
+export order, or raises one :class:`~massinvoice.problems.InputError` carrying every problem of
+every file. ``read_export`` is the same for one file with the problems returned as values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from massinvoice.config import Config
+from massinvoice.model import Order
+from massinvoice.problems import FILE, Problem, raise_if
+from massinvoice.read.customers import load_customers
+from massinvoice.read.export import read_export, same_content
+from massinvoice.read.guard import ExportFile, describe_sources, file_sha256
+
+__all__ = [
+    "ExportFile",
+    "describe_sources",
+    "file_sha256",
+    "load_customers",
+    "load_export",
+    "read_export",
+]
+
+
+def load_export(paths: Sequence[str | Path], config: Config) -> list[Order]:
+    """Every order of the given export files, merged, in export order.
+
+    An order found in several files must read the same in each (it is kept once); otherwise a
+    ``merge_conflict`` names both files. Raises ``InputError`` with all problems of all files.
+    """
+    if isinstance(paths, str | Path):  # a lone path is a common slip; read it
+        paths = [paths]
+    problems: list[Problem] = []
+    merged: dict[str, tuple[Order, str]] = {}
+    for path in paths:
+        orders, found = read_export(path, config)
+        problems.extend(found)
+        name = Path(path).name
+        for order in orders:
+            seen = merged.get(order.order_no)
+            if seen is None:
+                merged[order.order_no] = (order, name)
+            elif not same_content(seen[0], order):
+                first, second = seen[0].source, order.source
+                problems.append(
+                    Problem(
+                        "merge_conflict",
+                        f"order {order.order_no} is in {seen[1]} ({first}) and in {name} "
+                        f"({second}) with different content",
+                        name,
+                        order.source.sheet if order.source else None,
+                        order.source.row if order.source else None,
+                        hint="keep one version: remove the order from one of the files, "
+                        "or read the files separately",
+                        level=FILE,
+                    )
+                )
+    raise_if(problems)
+    return [order for order, _ in merged.values()]

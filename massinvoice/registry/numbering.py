@@ -1,0 +1,500 @@
+"""The invoice registry: gap-free numbers per series, and never an order on two live invoices.
+
+An invoice goes *pending* (number and orders reserved in one short transaction), then *issued*
+(its PDF is on disk, with the file's SHA-256 recorded), or *void* (the number stays recorded with
+its reason). ``invoice_orders.order_no`` is unique, so the database itself refuses a second live
+invoice for an order, whatever process or machine asks. Rendering happens outside any
+transaction: a run that crashes leaves pending invoices that the next run claims and finishes
+with the same numbers.
+
+SQLite (one machine, WAL, ``BEGIN IMMEDIATE`` for writes) and PostgreSQL (several machines, a
+row lock on the series row) run the same code. Timestamps are timezone-aware UTC; money is
+``Decimal`` stored exactly (text on SQLite, unconstrained ``NUMERIC`` on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, and_, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+
+from massinvoice.config import Series
+from massinvoice.problems import RegistryError
+from massinvoice.registry.schema import (
+    SCHEMA_VERSION,
+    Conflict,
+    Draft,
+    InvoiceRecord,
+    chunks,
+    current_user,
+    current_version,
+    dumps,
+    invoice_orders,
+    invoices,
+    machine_id,
+    make_engine,
+    parse_url,
+    pid_gone,
+    released_orders,
+    runs,
+    series_table,
+    upgrade_schema,
+)
+
+STATES = ("pending", "issued", "void")
+LEASE_SECONDS = 300
+_RETRIES = 8  # a reserve that lost a race starts again, this many times at most
+_RETRY_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock
+
+T = TypeVar("T")
+__all__ = ["Conflict", "Draft", "InvoiceRecord", "Registry", "RegistryError"]
+
+
+class _LostRace(Exception):
+    """Another transaction claimed one of our orders between our check and our insert."""
+
+
+Records = list[InvoiceRecord]
+Conflicts = list[Conflict]
+
+
+class Registry:
+    """The numbers and order claims of one company, in SQLite or PostgreSQL."""
+
+    def __init__(self, url: str, *, lease_seconds: int = LEASE_SECONDS):
+        self.url = parse_url(url)
+        self.lease_seconds = lease_seconds
+        self._engine = make_engine(self.url)
+        try:
+            self._upgrade()
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    @property
+    def backend(self) -> str:
+        """``'sqlite'`` or ``'postgresql'``."""
+        return self.url.get_backend_name()
+
+    def __repr__(self) -> str:
+        return f"Registry({self.url.render_as_string(hide_password=True)!r})"
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release every connection."""
+        self._engine.dispose()
+
+    # --- transactions -------------------------------------------------------------------------
+
+    def _run(self, what: str, work: Callable[[Connection], T], *, write: bool = True,
+             retries: int = 1, snapshot: bool = False) -> T:  # fmt: skip
+        """``work`` in one transaction; retried on races, database errors as RegistryError.
+
+        ``write`` takes SQLite's write lock at BEGIN; ``snapshot`` reads PostgreSQL as of one
+        moment (REPEATABLE READ), as SQLite's WAL readers always do.
+        """
+        for attempt in range(1, retries + 1):
+            try:
+                with self._engine.connect() as conn:
+                    conn.execution_options(registry_write=write)
+                    if snapshot and self.backend == "postgresql":
+                        conn.execution_options(isolation_level="REPEATABLE READ")
+                    with conn.begin():
+                        return work(conn)
+            except RegistryError:
+                raise
+            except _LostRace:
+                if attempt < retries:
+                    time.sleep(min(0.5, 0.01 * 2**attempt) * random.random())
+                    continue
+                raise RegistryError(f"{self!r}: {what} kept losing races; try again") from None
+            except DBAPIError as exc:
+                race = isinstance(exc, IntegrityError) or _sqlstate(exc) in _RETRY_SQLSTATES
+                if race and attempt < retries:
+                    time.sleep(min(0.5, 0.01 * 2**attempt) * random.random())
+                    continue
+                raise RegistryError(f"{self!r}: {what} failed: {_first_line(exc)}") from exc
+            except SQLAlchemyError as exc:
+                raise RegistryError(f"{self!r}: {what} failed: {_first_line(exc)}") from exc
+        raise AssertionError("unreachable")
+
+    def _now(self, conn: Connection) -> dt.datetime:
+        # One clock for every machine sharing a PostgreSQL registry: the server's.
+        if self.backend == "postgresql":
+            now = conn.scalar(text("SELECT clock_timestamp()"))
+            assert isinstance(now, dt.datetime)
+            return now.astimezone(dt.UTC)
+        return dt.datetime.now(dt.UTC)
+
+    def _upgrade(self) -> None:
+        current = self._run("open", current_version, write=False)
+        if current > SCHEMA_VERSION:
+            raise RegistryError(
+                f"{self!r} has schema version {current}, newer than this massinvoice knows "
+                f"({SCHEMA_VERSION}): upgrade massinvoice before using it"
+            )
+        if current < SCHEMA_VERSION:
+            self._run("schema upgrade", lambda conn: upgrade_schema(conn, self._now(conn)))
+
+    # --- runs -----------------------------------------------------------------------------------
+
+    def start_run(self, info: dict[str, Any]) -> str:
+        """Record a run (host, pid, user, time, ``info``); return its id."""
+        run_id = uuid.uuid4().hex
+
+        def work(conn: Connection) -> None:
+            now = self._now(conn)
+            conn.execute(insert(runs).values(
+                run_id=run_id, host=socket.gethostname(), machine=machine_id(), pid=os.getpid(),
+                user=current_user(), started_at=now, heartbeat_at=now, info=dumps(info, loose=True),
+            ))  # fmt: skip
+
+        self._run("start run", work)
+        return run_id
+
+    def finish_run(self, run_id: str, summary: dict[str, Any]) -> None:
+        """Record the end of a run and its summary; its pending work becomes claimable."""
+
+        def work(conn: Connection) -> None:
+            done = conn.execute(update(runs).where(runs.c.run_id == run_id).values(
+                finished_at=self._now(conn), summary=dumps(summary, loose=True)))  # fmt: skip
+            if done.rowcount != 1:
+                raise RegistryError(f"no run {run_id!r} in the registry")
+
+        self._run("finish run", work)
+
+    def renew(self, run_id: str, lease_seconds: int | None = None) -> None:
+        """Extend the lease on this run's pending invoices (call it during long renders)."""
+        lease = dt.timedelta(seconds=self.lease_seconds if lease_seconds is None else lease_seconds)
+
+        def work(conn: Connection) -> None:
+            now = self._now(conn)
+            conn.execute(update(invoices)
+                         .where(invoices.c.run_id == run_id, invoices.c.state == "pending")
+                         .values(lease_until=now + lease))  # fmt: skip
+            conn.execute(update(runs).where(runs.c.run_id == run_id).values(heartbeat_at=now))
+
+        self._run("renew lease", work)
+
+    # --- orders and numbers ---------------------------------------------------------------------
+
+    def invoiced(
+        self, order_nos: Iterable[str] | None = None, *, include_void: bool = False
+    ) -> dict[str, str]:
+        """Order -> invoice number, for orders held by a pending or issued invoice.
+
+        ``include_void`` adds orders still held by a void invoice (not released): those cannot
+        be invoiced again either, until ``void(..., release_orders=True)``.
+        """
+        states = STATES if include_void else ("pending", "issued")
+        query = (
+            select(invoice_orders.c.order_no, invoice_orders.c.invoice_number)
+            .join(invoices, invoices.c.number == invoice_orders.c.invoice_number)
+            .where(invoices.c.state.in_(states))
+        )
+
+        def work(conn: Connection) -> dict[str, str]:
+            if order_nos is None:
+                return dict(conn.execute(query).all())
+            found: dict[str, str] = {}
+            for chunk in chunks(sorted({str(o) for o in order_nos})):
+                found.update(conn.execute(query.where(invoice_orders.c.order_no.in_(chunk))).all())
+            return found
+
+        return self._run("look up orders", work, write=False)
+
+    def reserve(
+        self, series: Series, drafts: Sequence[Draft], run_id: str, *,
+        lease_seconds: int | None = None,
+    ) -> tuple[Records, Conflicts]:  # fmt: skip
+        """Number every draft whose orders are all free, as pending, in one short transaction.
+
+        Drafts with an order already held (by any invoice, or by an earlier draft of the same
+        call) come back as Conflicts naming the holders. All or nothing: a failure consumes no
+        number and claims no order; a race with another machine is retried from the start.
+        """
+        drafts = list(drafts)
+        for draft in drafts:
+            _check_draft(draft)
+        if not drafts:
+            return [], []
+        lease = dt.timedelta(seconds=self.lease_seconds if lease_seconds is None else lease_seconds)
+
+        def work(conn: Connection) -> tuple[Records, Conflicts]:
+            now = self._now(conn)
+            seq = self._lock_series(conn, series)
+            held = self._holders(conn, [o for d in drafts for o in d.orders])
+            records: Records = []
+            conflicts: Conflicts = []
+            rows: list[dict[str, Any]] = []
+            for draft in drafts:
+                holders = {o: held[o] for o in draft.orders if o in held}
+                if holders:
+                    conflicts.append(Conflict(draft.orders, _conflict_reason(holders), {
+                        o: number for o, (number, _) in holders.items()}))  # fmt: skip
+                    continue
+                number = series.number(seq)
+                try:
+                    payload = dumps({**draft.payload, "number": number})
+                except (TypeError, ValueError) as exc:
+                    raise RegistryError(
+                        f"invoice for orders {', '.join(draft.orders)}: payload is not "
+                        f"JSON-serialisable ({exc}); nothing was reserved"
+                    ) from None
+                rows.append(dict(
+                    number=number, series=series.name, seq=seq, date=draft.date,
+                    customer=draft.customer, currency=draft.currency, total=draft.total,
+                    state="pending", file="", sha256="", reason="", run_id=run_id,
+                    payload=payload, lease_until=now + lease, created_at=now,
+                ))  # fmt: skip
+                records.append(
+                    _record({**rows[-1], "issued_at": None}, tuple(sorted(draft.orders)))
+                )
+                held.update({o: (number, "pending") for o in draft.orders})
+                seq += 1
+            if rows:
+                self._check_numbers_free(conn, series, [r["number"] for r in rows])
+                conn.execute(insert(invoices), rows)
+                # Sorted, so two writers wait on each other in one order and never deadlock.
+                claims = sorted(({"order_no": o, "invoice_number": r.number}
+                                 for r in records for o in r.orders), key=lambda c: c["order_no"])  # fmt: skip
+                claim = (self._insert(invoice_orders)
+                         .on_conflict_do_nothing(index_elements=["order_no"])
+                         .returning(invoice_orders.c.order_no))  # fmt: skip
+                if len(conn.execute(claim, claims).all()) != len(claims):
+                    raise _LostRace  # another series' run took an order just now: start again
+                conn.execute(update(series_table).where(series_table.c.name == series.name)
+                             .values(next_seq=seq))  # fmt: skip
+            return records, conflicts
+
+        return self._run("reserve", work, retries=_RETRIES)
+
+    def _insert(self, table: Table) -> Any:
+        """INSERT with this backend's ON CONFLICT clause available."""
+        return (pg_insert if self.backend == "postgresql" else sqlite_insert)(table)
+
+    def _lock_series(self, conn: Connection, series: Series) -> int:
+        """Create the series row if new, lock it for this transaction; return its next seq."""
+        conn.execute(self._insert(series_table)
+                     .values(name=series.name, next_seq=series.start)
+                     .on_conflict_do_nothing(index_elements=["name"]))  # fmt: skip
+        query = select(series_table.c.next_seq).where(series_table.c.name == series.name)
+        return int(conn.execute(query.with_for_update()).scalar_one())
+
+    def _holders(self, conn: Connection, orders: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Order -> (invoice number, state) for the given orders that are held."""
+        query = (
+            select(invoice_orders.c.order_no, invoices.c.number, invoices.c.state)
+            .join(invoices, invoices.c.number == invoice_orders.c.invoice_number)
+        )  # fmt: skip
+        found: dict[str, tuple[str, str]] = {}
+        for chunk in chunks(sorted(set(orders))):
+            for order_no, number, state in conn.execute(
+                query.where(invoice_orders.c.order_no.in_(chunk))
+            ):
+                found[order_no] = (number, state)
+        return found
+
+    def _check_numbers_free(self, conn: Connection, series: Series, numbers: list[str]) -> None:
+        for chunk in chunks(numbers):
+            taken = conn.scalars(select(invoices.c.number).where(invoices.c.number.in_(chunk)))
+            for number in taken:
+                raise RegistryError(
+                    f"number {number} of series {series.name!r} is already used by another "
+                    f"series: give each series its own number format"
+                )
+
+    def claim_pending(self, run_id: str, *, lease_seconds: int | None = None) -> Records:
+        """Take over pending invoices that no live run is finishing, for ``run_id`` to finish.
+
+        A pending invoice is abandoned when its run has finished, its lease has expired, or its
+        run's process is gone from this machine. Invoices a live run holds a lease on are left.
+        """
+        lease = dt.timedelta(seconds=self.lease_seconds if lease_seconds is None else lease_seconds)
+        here = (socket.gethostname(), machine_id())
+
+        def work(conn: Connection) -> Records:
+            now = self._now(conn)
+            query = (
+                select(invoices.c.number, invoices.c.lease_until, runs.c.host, runs.c.machine,
+                       runs.c.pid, runs.c.finished_at)
+                .outerjoin(runs, runs.c.run_id == invoices.c.run_id)
+                .where(invoices.c.state == "pending", invoices.c.run_id != run_id)
+                .with_for_update(of=invoices, skip_locked=True)
+            )  # fmt: skip
+            numbers = [
+                row.number
+                for row in conn.execute(query)
+                if row.finished_at is not None
+                or row.lease_until is None
+                or row.lease_until <= now
+                or ((row.host, row.machine) == here and pid_gone(row.pid))
+            ]
+            for chunk in chunks(numbers):
+                conn.execute(update(invoices).where(invoices.c.number.in_(chunk))
+                             .values(run_id=run_id, lease_until=now + lease))  # fmt: skip
+            return self._records(conn, invoices.c.number.in_(numbers)) if numbers else []
+
+        return self._run("claim pending invoices", work, retries=_RETRIES)
+
+    def mark_issued(self, number: str, file: str, sha256: str) -> None:
+        """Pending -> issued, with the PDF's path and SHA-256; repeating it is harmless."""
+
+        def work(conn: Connection) -> None:
+            row = conn.execute(
+                select(invoices.c.state, invoices.c.file, invoices.c.sha256, invoices.c.run_id,
+                       invoices.c.lease_until)
+                .where(invoices.c.number == number).with_for_update()
+            ).one_or_none()  # fmt: skip
+            if row is None:
+                raise RegistryError(f"no invoice {number} in the registry")
+            if row.state == "issued":
+                if (row.file, row.sha256) == (file, sha256):
+                    return
+                raise RegistryError(
+                    f"invoice {number} was already issued as {row.file} (sha256 {row.sha256})"
+                )
+            if row.state == "void":
+                raise RegistryError(f"invoice {number} is void: it cannot be issued")
+            now = self._now(conn)
+            conn.execute(update(invoices).where(invoices.c.number == number).values(
+                state="issued", file=file, sha256=sha256, issued_at=now, lease_until=None))  # fmt: skip
+            # Progress is a sign of life: keep the rest of this run's work leased.
+            lease = dt.timedelta(seconds=self.lease_seconds)
+            if row.lease_until is not None and row.lease_until - now < lease / 2:
+                conn.execute(update(invoices)
+                             .where(invoices.c.run_id == row.run_id, invoices.c.state == "pending")
+                             .values(lease_until=now + lease))  # fmt: skip
+
+        self._run("mark issued", work)
+
+    def void(self, number: str, reason: str, *, release_orders: bool = False) -> InvoiceRecord:
+        """Void an invoice; its number stays recorded with the reason.
+
+        Its orders stay held (never invoiced again) unless ``release_orders``: then they move to
+        ``released_orders`` and can go on a new invoice, under a new number.
+        """
+        if not reason.strip():
+            raise RegistryError("a void needs a reason")
+
+        def work(conn: Connection) -> InvoiceRecord:
+            row = conn.execute(select(invoices.c.state, invoices.c.reason)
+                               .where(invoices.c.number == number).with_for_update()).one_or_none()  # fmt: skip
+            if row is None:
+                raise RegistryError(f"no invoice {number} in the registry")
+            now = self._now(conn)
+            if row.state != "void":
+                conn.execute(update(invoices).where(invoices.c.number == number).values(
+                    state="void", reason=reason, voided_at=now, lease_until=None))  # fmt: skip
+            elif not release_orders and row.reason != reason:
+                raise RegistryError(f"invoice {number} is already void: {row.reason}")
+            if release_orders:
+                held = conn.scalars(select(invoice_orders.c.order_no)
+                                    .where(invoice_orders.c.invoice_number == number)).all()  # fmt: skip
+                if held:
+                    conn.execute(insert(released_orders), [
+                        {"order_no": o, "invoice_number": number, "released_at": now,
+                         "reason": reason} for o in held])  # fmt: skip
+                    conn.execute(invoice_orders.delete()
+                                 .where(invoice_orders.c.invoice_number == number))  # fmt: skip
+            return self._records(conn, invoices.c.number == number)[0]
+
+        return self._run("void", work)
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def get(self, number: str) -> InvoiceRecord | None:
+        """The invoice with this number, or None."""
+        found = self._run("read", lambda c: self._records(c, invoices.c.number == number),
+                          write=False)  # fmt: skip
+        return found[0] if found else None
+
+    def _records(self, conn: Connection, where: Any = None, limit: int | None = None) -> Records:
+        query = select(invoices).order_by(invoices.c.id)
+        if where is not None:
+            query = query.where(where)
+        if limit is not None:
+            query = query.limit(limit)
+        rows = [row._asdict() for row in conn.execute(query)]
+        orders: dict[str, list[str]] = {}
+        for chunk in chunks([r["number"] for r in rows]):
+            for table in (invoice_orders, released_orders):
+                for order_no, number in conn.execute(
+                    select(table.c.order_no, table.c.invoice_number)
+                    .where(table.c.invoice_number.in_(chunk)).order_by(table.c.order_no)
+                ):  # fmt: skip
+                    orders.setdefault(number, []).append(order_no)
+        return [_record(r, tuple(orders.get(r["number"], ()))) for r in rows]
+
+    def list(
+        self, *, state: str | None = None, series: str | None = None, limit: int | None = None
+    ) -> Records:
+        """Invoices in the order they were numbered, optionally by state and series."""
+        conditions = []
+        if state is not None:
+            if state not in STATES:
+                raise RegistryError(f"state must be one of {', '.join(STATES)}")
+            conditions.append(invoices.c.state == state)
+        if series is not None:
+            conditions.append(invoices.c.series == series)
+        where = and_(*conditions) if conditions else None
+        return self._run("list", lambda c: self._records(c, where, limit), write=False)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _check_draft(draft: Draft) -> None:
+    if not draft.orders:
+        raise RegistryError("an invoice draft needs at least one order")
+    if len(set(draft.orders)) != len(draft.orders) or not all(
+        isinstance(o, str) and o for o in draft.orders
+    ):
+        raise RegistryError(f"invoice draft orders must be distinct non-empty text: {draft.orders}")
+    if not isinstance(draft.total, Decimal) or not draft.total.is_finite():
+        raise RegistryError(f"invoice draft total must be a finite Decimal: {draft.total!r}")
+
+
+def _conflict_reason(holders: dict[str, tuple[str, str]]) -> str:
+    parts = []
+    for order_no, (number, state) in sorted(holders.items()):
+        how = "void, orders not released" if state == "void" else state
+        parts.append(f"order {order_no} is already on invoice {number} ({how})")
+    return "; ".join(parts) + ": never invoiced twice"
+
+
+def _record(row: dict[str, Any], orders: tuple[str, ...]) -> InvoiceRecord:
+    return InvoiceRecord(
+        number=row["number"], series=row["series"], seq=row["seq"], date=row["date"],
+        customer=row["customer"], currency=row["currency"], total=row["total"],
+        state=row["state"], orders=orders, file=row["file"], sha256=row["sha256"],
+        reason=row["reason"], run_id=row["run_id"], payload=json.loads(row["payload"]),
+        created_at=row["created_at"], issued_at=row["issued_at"],
+        voided_at=row.get("voided_at"), lease_until=row.get("lease_until"),
+    )  # fmt: skip
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    return str(getattr(exc.orig, "sqlstate", "") or "")
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]

@@ -1,0 +1,356 @@
+"""The registry's records and storage: tables, column types, migrations, engines.
+
+The records (:class:`Draft`, :class:`InvoiceRecord`, :class:`Conflict`) are what
+:mod:`massinvoice.registry.numbering` takes and gives back; import them from there. One schema serves SQLite and PostgreSQL. Money is a ``Decimal`` kept exactly, scale included
+(text on SQLite, unconstrained ``NUMERIC`` on PostgreSQL); timestamps are aware UTC datetimes
+(naive UTC text on SQLite, ``timestamptz`` on PostgreSQL). ``schema_version`` records each
+migration applied; :func:`upgrade_schema` applies the missing ones, once, under a lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+from massinvoice.problems import RegistryError
+
+SCHEMA_VERSION = 1
+CHUNK = 900  # values per IN (...): under the oldest SQLite's variable limit
+_PG_LOCK_KEY = 0x6D617373  # advisory lock serialising schema upgrades on PostgreSQL
+_JOURNAL_MODES = ("DELETE", "PERSIST", "TRUNCATE", "WAL")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An invoice ready for a number: its orders and the composed document (JSON-able)."""
+
+    orders: tuple[str, ...]
+    customer: str
+    date: dt.date
+    currency: str
+    total: Decimal
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class InvoiceRecord:
+    """One registered invoice, as stored."""
+
+    number: str
+    series: str
+    seq: int
+    date: dt.date
+    customer: str
+    currency: str
+    total: Decimal
+    state: str  # pending | issued | void
+    orders: tuple[str, ...]
+    file: str
+    sha256: str
+    reason: str
+    run_id: str
+    payload: dict[str, Any]
+    created_at: dt.datetime
+    issued_at: dt.datetime | None
+    voided_at: dt.datetime | None = None
+    lease_until: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A draft refused because some of its orders are already on a live invoice."""
+
+    orders: tuple[str, ...]
+    reason: str
+    holders: dict[str, str]  # order -> number already holding it
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes on both backends."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("registry timestamps must be timezone-aware")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Money(TypeDecorator[Decimal]):
+    """A Decimal kept exactly, scale included: text on SQLite, NUMERIC on PostgreSQL."""
+
+    impl = String(64)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Numeric(asdecimal=True))
+        return dialect.type_descriptor(String(64))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> Any:
+        if value is None:
+            return None
+        return value if dialect.name == "postgresql" else str(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+
+metadata = MetaData()
+schema_version = Table(
+    "schema_version", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("description", Text, nullable=False),
+    Column("applied_at", UTCDateTime, nullable=False),
+)  # fmt: skip
+series_table = Table(
+    "series", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("next_seq", Integer, nullable=False),
+)  # fmt: skip
+invoices = Table(
+    "invoices", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("number", String(100), nullable=False, unique=True),
+    Column("series", String(64), ForeignKey("series.name"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("date", Date, nullable=False),
+    Column("customer", Text, nullable=False),
+    Column("currency", String(8), nullable=False),
+    Column("total", Money, nullable=False),
+    Column("state", String(8), nullable=False, index=True),  # pending | issued | void
+    Column("file", Text, nullable=False, default=""),
+    Column("sha256", String(64), nullable=False, default=""),
+    Column("reason", Text, nullable=False, default=""),
+    Column("run_id", String(32), nullable=False, default="", index=True),
+    Column("payload", Text, nullable=False),  # the composed invoice, JSON
+    Column("lease_until", UTCDateTime),  # while pending: its run is finishing it until then
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("issued_at", UTCDateTime),
+    Column("voided_at", UTCDateTime),
+    UniqueConstraint("series", "seq", name="uq_invoices_series_seq"),
+)  # fmt: skip
+invoice_orders = Table(
+    "invoice_orders", metadata,
+    Column("order_no", String(200), primary_key=True),  # one live invoice per order, ever
+    Column("invoice_number", String(100), ForeignKey("invoices.number"), nullable=False,
+           index=True),
+)  # fmt: skip
+released_orders = Table(
+    "released_orders", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_no", String(200), nullable=False, index=True),
+    Column("invoice_number", String(100), ForeignKey("invoices.number"), nullable=False,
+           index=True),
+    Column("released_at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+)  # fmt: skip
+runs = Table(
+    "runs", metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("machine", String(64), nullable=False, default=""),  # machine id: hosts share names
+    Column("pid", Integer, nullable=False),
+    Column("user", String(255), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("info", Text, nullable=False, default="{}"),
+    Column("summary", Text),
+)  # fmt: skip
+DATA_TABLES = (series_table, runs, invoices, invoice_orders, released_orders)
+
+
+def _migrate_v1(conn: Connection) -> None:
+    metadata.create_all(conn, tables=list(DATA_TABLES), checkfirst=True)
+
+
+# Each step runs once, in order, in the upgrade transaction. A step must tolerate finding its
+# work already done (check before creating or altering), so any earlier state upgrades cleanly.
+MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
+    (1, "series, invoices, invoice_orders, released_orders, runs", _migrate_v1),
+)
+
+
+def current_version(conn: Connection) -> int:
+    """The schema version of the database behind ``conn`` (0: empty)."""
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    return int(conn.scalar(select(func.max(schema_version.c.version))) or 0)
+
+
+def upgrade_schema(conn: Connection, now: dt.datetime) -> list[int]:
+    """Apply the missing migrations in this (write) transaction; return those applied."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    schema_version.create(conn, checkfirst=True)
+    current = current_version(conn)
+    applied = []
+    for version, description, step in MIGRATIONS:
+        if version > current:
+            step(conn)
+            conn.execute(insert(schema_version).values(
+                version=version, description=description, applied_at=now))  # fmt: skip
+            applied.append(version)
+    return applied
+
+
+def parse_url(url: str) -> URL:
+    """A registry URL; ``postgresql://`` and ``postgres://`` get the psycopg driver."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise RegistryError(f"not a registry URL: {url!r} ({exc})") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise RegistryError(
+            f"unsupported registry database {parsed.drivername!r}: use sqlite:///FILE or "
+            "postgresql://USER@HOST/DB"
+        )
+    return parsed
+
+
+def make_engine(url: URL) -> Engine:
+    """An engine for the registry: SQLite in WAL with BEGIN IMMEDIATE writes, or PostgreSQL.
+
+    A SQLite URL may carry ``?journal_mode=DELETE`` for a registry on a network share, where
+    WAL's shared memory does not work.
+    """
+    if url.get_backend_name() == "postgresql":
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": 15, "application_name": "massinvoice"},
+        )
+    journal = str(url.query.get("journal_mode", "WAL")).upper()
+    if journal not in _JOURNAL_MODES:
+        raise RegistryError(f"journal_mode must be one of {', '.join(_JOURNAL_MODES)}")
+    url = url.difference_update_query(["journal_mode"])
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    # SQLAlchemy's recipe for pysqlite transaction control: the driver emits no BEGIN of its
+    # own and we emit it; IMMEDIATE for writes, so writers queue instead of failing mid-way.
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute(f"PRAGMA journal_mode = {journal}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("registry_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def dumps(value: Any, *, loose: bool = False) -> str:
+    """JSON text, Decimals and dates as text; ``loose`` (run logs) writes anything else as str."""
+    return json.dumps(value, default=_loose if loose else _strict, ensure_ascii=False,
+                      allow_nan=False)  # fmt: skip
+
+
+def _strict(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
+
+
+def _loose(value: Any) -> Any:
+    try:
+        return _strict(value)
+    except TypeError:
+        return str(value)
+
+
+def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``items`` in slices small enough for one IN (...)."""
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+# --- the process a run is: recorded in runs, so a crashed run is recognised at once ---
+
+
+def current_user() -> str:
+    """The user running this process, as recorded with each run."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return os.environ.get("USERNAME", "")
+
+
+def machine_id() -> str:
+    """This machine, beyond its host name (containers and clones share names)."""
+    for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        try:
+            value = Path(path).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if value:
+            return value[:64]
+    return f"{uuid.getnode():012x}"
+
+
+def pid_gone(pid: int | None) -> bool:
+    """True only when certain: no such process here (POSIX; Windows relies on the lease)."""
+    if os.name != "posix" or not pid or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
