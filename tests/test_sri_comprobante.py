@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from massinvoice.problems import InputError
 from massinvoice.invoice.einvoice.sri.clave import make_key
 from massinvoice.invoice.einvoice.sri.comprobante import (
     ExportCosts,
@@ -17,6 +16,7 @@ from massinvoice.invoice.einvoice.sri.comprobante import (
     build_nota_credito,
     compose_credit_note,
 )
+from massinvoice.problems import InputError
 from tests.sri_fixtures import BUYER, SETTINGS, export_invoice, sri_xsd_fixture, xsd_errors  # noqa: F401
 
 KEY = make_key(date=dt.date(2026, 11, 20), document="01", ruc=SETTINGS.ruc, ambiente="1",

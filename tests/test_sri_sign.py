@@ -11,10 +11,10 @@ import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 from lxml import etree
 
-from massinvoice.problems import ConfigError
 from massinvoice.invoice.einvoice.sri.comprobante import build_factura
 from massinvoice.invoice.einvoice.sri.p12 import load_signing_certificate
 from massinvoice.invoice.einvoice.sri.sign import DS, ETSI, sign
+from massinvoice.problems import ConfigError
 from tests.sri_certs import Certs, make_certs, two_key_p12
 from tests.sri_fixtures import SETTINGS, export_invoice
 from tests.test_sri_comprobante import KEY

@@ -21,12 +21,12 @@ from decimal import Decimal
 
 from lxml import etree
 
-from massinvoice.invoice.einvoice.cii import NOT_XML
 from massinvoice.invoice.document import Invoice, InvoiceLine, TaxAmount
-from massinvoice.problems import ROW, InputError, Problem
+from massinvoice.invoice.einvoice.cii import NOT_XML
 from massinvoice.invoice.einvoice.sri.clave import FACTURA, NOTA_CREDITO, split_number
 from massinvoice.invoice.einvoice.sri.settings import SriSettings
 from massinvoice.model import money
+from massinvoice.problems import ROW, InputError, Problem
 
 FACTURA_VERSION = "2.1.0"
 NOTA_CREDITO_VERSION = "1.1.0"
