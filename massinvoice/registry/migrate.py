@@ -27,6 +27,7 @@ from massinvoice.registry.schema import (
     released_orders,
     runs,
     series_table,
+    sri_documents,
 )
 
 # What makes two invoices under one number the same invoice (timestamps and leases are not).
@@ -71,6 +72,7 @@ def _read_all(conn: Connection) -> dict[str, list[dict[str, Any]]]:
         "invoices": _rows(conn, invoices, [invoices.c.id]),
         "invoice_orders": _rows(conn, invoice_orders, [invoice_orders.c.order_no]),
         "released_orders": _rows(conn, released_orders, [released_orders.c.id]),
+        "sri_documents": _rows(conn, sri_documents, [sri_documents.c.number]),
     }
 
 
@@ -125,6 +127,12 @@ def _copy(conn: Connection, data: dict[str, list[dict[str, Any]]]) -> tuple[dict
         for r in data["released_orders"]
         if _released_key(r) not in have_released
     ]
+    have_sri = {r["number"]: r["clave"] for r in have["sri_documents"]}
+    for row in data["sri_documents"]:  # SRI documents: same number, same clave, or a conflict
+        if row["number"] not in have_sri:
+            new["sri_documents"].append(row)
+        elif have_sri[row["number"]] != row["clave"]:
+            conflicts.append(f"SRI document {row['number']} has another clave in the destination")
     if conflicts:
         more = f" (and {len(conflicts) - _SHOW} more)" if len(conflicts) > _SHOW else ""
         raise RegistryError(
@@ -165,6 +173,9 @@ def _check(conn: Connection, data: dict[str, list[dict[str, Any]]]) -> dict[str,
             if orders.get(r["order_no"]) != r["invoice_number"]]  # fmt: skip
     bad += [f"released order {r['order_no']}" for r in data["released_orders"]
             if _released_key(r) not in released]  # fmt: skip
+    sri = dict(conn.execute(select(sri_documents.c.number, sri_documents.c.clave)).all())
+    bad += [f"SRI document {r['number']}" for r in data["sri_documents"]
+            if sri.get(r["number"]) != r["clave"]]  # fmt: skip
     bad += [f"series {r['name']}" for r in data["series"]
             if series.get(r["name"], 0) < r["next_seq"]]  # fmt: skip
     if bad:

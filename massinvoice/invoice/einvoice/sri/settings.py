@@ -24,8 +24,8 @@ ENDPOINTS = {
     "1": "https://celcer.sri.gob.ec/comprobantes-electronicos-ws/",
     "2": "https://cel.sri.gob.ec/comprobantes-electronicos-ws/",
 }
-RECEPTION = "RecepcionComprobantesOffline?wsdl"
-AUTHORIZATION = "AutorizacionComprobantesOffline?wsdl"
+RECEPTION = "RecepcionComprobantesOffline"
+AUTHORIZATION = "AutorizacionComprobantesOffline"
 AMBIENTE_CODES = {"pruebas": "1", "produccion": "2", "producción": "2"}
 EXPORT_INCOTERMS = ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")
 
