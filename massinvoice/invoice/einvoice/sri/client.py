@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import http.client
-import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -163,12 +162,11 @@ class SriClient:
             headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
         )  # fmt: skip
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 data = response.read()
         except urllib.error.HTTPError as exc:
             raise SriUnavailable(f"{service}: HTTP {exc.code} {exc.reason}") from None
-        except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError,
-                http.client.HTTPException, OSError) as exc:  # fmt: skip
+        except (OSError, http.client.HTTPException) as exc:  # refused, timeout, reset, cut short
             reason = getattr(exc, "reason", exc)
             raise SriUnavailable(f"{service}: {reason or type(exc).__name__}") from None
         try:
