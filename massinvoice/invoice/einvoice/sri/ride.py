@@ -87,7 +87,9 @@ def ride_context(doc: SriDocument) -> dict[str, Any]:
         "total": t(p, "total"),
         "term": f"{t(p, 'plazo')} {t(p, 'unidadTiempo')}".strip(),
     } for p in info.iterfind("pagos/pago")]  # fmt: skip
-    extra = [(c.get("nombre", ""), c.text or "") for c in root.iterfind("infoAdicional/campoAdicional")]
+    extra = [
+        (c.get("nombre", ""), c.text or "") for c in root.iterfind("infoAdicional/campoAdicional")
+    ]
     return {
         "title": "FACTURA" if factura else "NOTA DE CRÉDITO",
         "ruc": t(tax, "ruc"),
