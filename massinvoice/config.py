@@ -98,6 +98,9 @@ class Config:
     )
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    # Ecuador's SRI: the raw [sri] table, checked by massinvoice.invoice.einvoice.sri.settings
+    # (None: no SRI documents)
+    sri: dict[str, Any] | None = None
 
     @property
     def base_dir(self) -> Path:
@@ -180,8 +183,10 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
     scalars: dict[str, Any] = {}
     simple = {f.name for f in fields(Config)} - {
         "path", "seller", "series", "taxes", "hs_codes", "fulls", "aliases", "limits", "strict",
+        "sri",
     }  # fmt: skip
-    known = simple | {"seller", "series", "tax", "hs_codes", "fulls", "aliases", "limits", "strict"}
+    known = simple | {"seller", "series", "tax", "hs_codes", "fulls", "aliases", "limits", "strict",
+                      "sri"}  # fmt: skip
     for key in raw:
         if key not in known:
             bad(key, f"unknown setting {key!r}", f"known settings: {', '.join(sorted(known))}")
@@ -252,11 +257,16 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
     limits_raw = raw.get("limits", {})
     limits = Limits(**limits_raw) if _keys_ok(limits_raw, Limits, "limits", bad) else Limits()
 
+    sri = raw.get("sri")
+    if sri is not None and not isinstance(sri, dict):
+        bad("sri", "[sri] must be a table", "write it as a [sri] section")
+
     if problems:
         raise ConfigError(problems)
     return Config(
         path=path.resolve() if path else None, seller=seller, series=series, taxes=tuple(taxes),
-        fulls=fulls, hs_codes=hs, aliases=aliases, strict=tuple(strict), limits=limits, **scalars,
+        fulls=fulls, hs_codes=hs, aliases=aliases, strict=tuple(strict), limits=limits,
+        sri=sri, **scalars,
     )  # fmt: skip
 
 

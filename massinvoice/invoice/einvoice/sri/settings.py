@@ -121,8 +121,9 @@ def parse_sri(raw: dict[str, Any], name: str, config: Config | None = None) -> S
     if not re.fullmatch(r"\d{10}001", str(values.get("ruc", ""))):
         bad("ruc", f"RUC {values.get('ruc', '')!r} must be 13 digits ending in 001",
             "the company's RUC as the SRI registered it")  # fmt: skip
-    for key in ("pais_origen", *(f"countries.{k}" for k in values.get("countries", {}))):
-        code = values.get(key) if "." not in key else values["countries"][key.split(".", 1)[1]]
+    codes = {"pais_origen": values.get("pais_origen", "593")}
+    codes.update({f"countries.{k}": v for k, v in values.get("countries", {}).items()})
+    for key, code in codes.items():
         if not re.fullmatch(r"\d{3}", str(code)):
             bad(
                 key,
