@@ -31,6 +31,7 @@ from massinvoice.files import check_writable, sweep_temps
 from massinvoice.invoice import pool as render_pool
 from massinvoice.invoice.document import Invoice, compose_invoice
 from massinvoice.invoice.einvoice.facturx import einvoice_problems
+from massinvoice.invoice.einvoice.sri import flow as sri_flow
 from massinvoice.model import Customer, Order, OrderWarning, Status
 from massinvoice.problems import CONFIG, ConfigError, InputError, Problem
 from massinvoice.read import file_sha256, load_customers, load_export
@@ -92,6 +93,8 @@ class RunResult:
 
     skipped_totals: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     partial: str = "ordered"
+    sri: tuple[str, ...] = ()  # what the SRI step did (Ecuador), for the report
+    sri_unfinished: int = 0  # documents parked or still waiting for the SRI
 
     def control_rows(self) -> list[tuple[str, str, Decimal, Decimal, Decimal, Decimal]]:
         """Per (customer, currency): selected, issued, skipped, and what is unaccounted for.
@@ -120,7 +123,7 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.skipped else 0
+        return 1 if self.skipped or self.sri_unfinished else 0
 
 
 def invoice_selection(
@@ -148,7 +151,7 @@ def invoice_selection(
     partial = options.partial or config.partial
     strict = config.strict if options.strict else ()
     customers = load_customers(config.resolve(config.customers), config)
-    today = options.today or dt.date.today()
+    today = options.today or sri_flow.today_for(config)
 
     skipped = [Skipped(r.order_no, "refused", r.reason) for r in selection.refused]
     candidates, stale = _drop_stale(selection, config)
@@ -201,6 +204,10 @@ def invoice_selection(
         if problems := einvoice_problems(drafts, config):
             raise InputError(problems)
 
+        # Ecuador's SRI: settings, certificate and what the SRI would refuse, before any number
+        sri = None if options.dry_run else sri_flow.start(config, registry, fallback_dir=outdir)
+        if sri is not None:
+            sri.check(drafts, today)
         render_pool.start_renderer(config)  # a template, font or temp-space problem costs no number
 
         if options.dry_run:
@@ -212,7 +219,10 @@ def invoice_selection(
             run_id = registry.start_run(_run_info(selection, options))
             recovered = registry.claim_pending(run_id)
             records, conflicts = registry.reserve(
-                config.series, [_draft(inv, outdir) for inv in drafts], run_id
+                config.series,
+                [_draft(inv, outdir) for inv in drafts],
+                run_id,
+                with_numbers=sri.with_numbers if sri else None,
             )
             for c in conflicts:
                 for order_no in c.orders:
@@ -233,6 +243,7 @@ def invoice_selection(
         }
         skipped = [s for s in skipped if not (s.code == "invoiced" and s.order_no in finished)]
         this_run = {inv.number: inv for inv, _, _ in jobs}
+        sri_report = sri.run() if sri is not None else None
         result = RunResult(
             outdir=outdir, run_id=run_id, dry_run=options.dry_run,
             selected=len(selection.orders) + len(selection.refused),
@@ -242,6 +253,8 @@ def invoice_selection(
             selected_totals=_selected_totals(selection),
             issued_totals=_issued_totals(i for i in issued if not i.recovered or set(i.orders) <= finished),
             invoices=tuple(this_run[i.number] for i in issued if i.number in this_run),
+            sri=tuple(sri_report.lines()) if sri_report else (),
+            sri_unfinished=len(sri_report.parked) + len(sri_report.waiting) if sri_report else 0,
         )  # fmt: skip
         try:
             files = outputs.write_outputs(result, selection, config, options)

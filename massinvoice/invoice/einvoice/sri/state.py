@@ -57,7 +57,8 @@ from massinvoice.problems import RegistryError
 from massinvoice.registry.numbering import Registry
 from massinvoice.registry.schema import InvoiceRecord, dumps, invoices, sri_documents
 
-ANNULLED = "annulled"
+ANNULLED = "annulled"  # annulled on SRI's portal, recorded here
+WITHDRAWN = "withdrawn"  # never reached the SRI; its invoice was voided
 AMBIENTE_NAMES = {"1": "pruebas", "2": "producción"}
 
 
@@ -398,6 +399,26 @@ def requeue(registry: Registry, number: str) -> SriDocument:
         return found
 
     return registry.transaction("requeue SRI document", work)
+
+
+def withdraw(registry: Registry, number: str) -> SriDocument:
+    """A document the SRI never got (queued and never tried, or parked) leaves the queue: its
+    invoice is being voided. One that may have reached the SRI is refused."""
+
+    def work(conn: Connection) -> SriDocument:
+        doc = _get(conn, number)
+        if doc is None:
+            raise RegistryError(f"no SRI document {number} in the registry")
+        if not (doc.state == PARKED or (doc.state == QUEUED and not doc.attempts)):
+            raise RegistryError(
+                f"SRI document {number} is {doc.state} and may be at the SRI: "
+                "run 'massinvoice sri poll' first, then void it or credit it"
+            )
+        conn.execute(update(sri_documents).where(sri_documents.c.number == number).values(
+            state=WITHDRAWN, updated_at=registry.now(conn)))  # fmt: skip
+        return _get(conn, number)  # type: ignore[return-value]
+
+    return registry.transaction("withdraw SRI document", work)
 
 
 def record_annulment(registry: Registry, number: str) -> SriDocument:
