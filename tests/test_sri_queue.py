@@ -37,6 +37,7 @@ from massinvoice.problems import RegistryError
 from massinvoice.registry.numbering import Draft, Registry
 from tests.sri_certs import make_certs, two_key_p12
 from tests.sri_fixtures import NOW, SETTINGS, export_invoice
+from tests.registry_fixtures import pg_server_url, registry_url  # noqa: F401
 from tests.sri_stub import SriStub
 
 PASSWORD = b"prueba"
@@ -247,3 +248,16 @@ def test_a_credit_note_for_an_authorised_invoice(registry, stub, signer):
     assert root.tag == "notaCredito" and root.findtext("infoNotaCredito/numDocModificado") == number
     with pytest.raises(RegistryError, match="more than invoice"):
         create_credit_note(registry, SETTINGS, number, reason="all of it", now=NOW)
+
+
+def test_keys_states_and_signed_bytes_on_both_backends(registry_url, stub, signer):  # noqa: F811
+    with Registry(registry_url) as reg:
+        numbers = issue(reg, 2)
+        stub.faults = ["500"]
+        queue(reg, stub, signer).run()
+        queue(reg, stub, signer).run()
+        docs = {d.number: d for d in documents(reg)}
+        assert [docs[n].state for n in numbers] == [AUTHORISED, AUTHORISED]
+        assert sorted(stub.received) == sorted((d.clave, d.xml) for d in docs.values())
+        note = create_credit_note(reg, SETTINGS, numbers[0], reason="frozen", now=NOW)
+        assert note.number == "001-002-000000001"
