@@ -35,9 +35,9 @@ from massinvoice.invoice.einvoice.sri.state import (
 )
 from massinvoice.problems import RegistryError
 from massinvoice.registry.numbering import Draft, Registry
+from tests.registry_fixtures import pg_server_url, registry_url  # noqa: F401
 from tests.sri_certs import make_certs, two_key_p12
 from tests.sri_fixtures import NOW, SETTINGS, export_invoice
-from tests.registry_fixtures import pg_server_url, registry_url  # noqa: F401
 from tests.sri_stub import SriStub
 
 PASSWORD = b"prueba"
