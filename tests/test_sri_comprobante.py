@@ -10,12 +10,8 @@ import pytest
 from lxml import etree
 
 from massinvoice.invoice.einvoice.sri.clave import make_key
-from massinvoice.invoice.einvoice.sri.comprobante import (
-    ExportCosts,
-    build_factura,
-    build_nota_credito,
-    compose_credit_note,
-)
+from massinvoice.invoice.einvoice.sri.comprobante import ExportCosts, build_factura
+from massinvoice.invoice.einvoice.sri.nota import build_nota_credito, compose_credit_note
 from massinvoice.problems import InputError
 from tests.sri_fixtures import BUYER, SETTINGS, export_invoice, sri_xsd_fixture, xsd_errors  # noqa: F401
 

@@ -25,8 +25,8 @@ from massinvoice.invoice.einvoice.sri.client import (
     after_authorization,
 )
 from massinvoice.invoice.einvoice.sri.p12 import load_signing_certificate
+from massinvoice.invoice.einvoice.sri.queue import SriQueue
 from massinvoice.invoice.einvoice.sri.state import (
-    SriQueue,
     create_credit_note,
     documents,
     get_document,

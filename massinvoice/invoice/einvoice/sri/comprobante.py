@@ -1,4 +1,4 @@
-"""SRI's ``factura`` 2.1.0 and ``notaCredito`` 1.1.0 documents, built from our invoice records.
+"""SRI's ``factura`` 2.1.0 document, built from our invoice record (credit notes: ``nota``).
 
 The element order is the schema's. Quantities and unit prices carry 6 decimals (2.1.0; a
 0.285 stem price needs them), every amount 2; all figures are ``Decimal`` text, never floats.
@@ -14,8 +14,7 @@ unknown country) is found here first, as problems naming the invoice: :func:`che
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,13 +22,12 @@ from lxml import etree
 
 from massinvoice.invoice.document import Invoice, InvoiceLine, TaxAmount
 from massinvoice.invoice.einvoice.cii import NOT_XML
-from massinvoice.invoice.einvoice.sri.clave import FACTURA, NOTA_CREDITO, split_number
+from massinvoice.invoice.einvoice.sri.clave import FACTURA, split_number
 from massinvoice.invoice.einvoice.sri.settings import SriSettings
 from massinvoice.model import money
 from massinvoice.problems import ROW, InputError, Problem
 
 FACTURA_VERSION = "2.1.0"
-NOTA_CREDITO_VERSION = "1.1.0"
 IVA = "2"  # SRI's tax code for IVA
 # IVA rate in percent -> SRI's codigoPorcentaje (tabla 17 of the ficha técnica)
 IVA_CODES = {Decimal(0): "0", Decimal(12): "2", Decimal(14): "3", Decimal(15): "4",
@@ -49,53 +47,6 @@ class ExportCosts:
     seguro: Decimal = Decimal(0)
     gastos_aduaneros: Decimal = Decimal(0)
     otros_transporte: Decimal = Decimal(0)
-
-
-@dataclass(frozen=True, slots=True)
-class CreditNote:
-    """A nota de crédito: lines of an authorised invoice given back, with the reason."""
-
-    number: str
-    date: dt.date
-    invoice: Invoice  # the invoice it corrects
-    reason: str
-    lines: tuple[InvoiceLine, ...]
-    subtotal: Decimal
-    taxes: tuple[TaxAmount, ...]
-    total: Decimal
-
-
-def compose_credit_note(
-    invoice: Invoice, *, number: str, date: dt.date, reason: str,
-    positions: Sequence[int] = (),
-) -> CreditNote:  # fmt: skip
-    """A credit note for the whole invoice, or for the lines at ``positions`` (1-based)."""
-    if not reason.strip():
-        raise InputError(
-            Problem(
-                "sri_reason",
-                "a credit note needs its reason (motivo)",
-                hint="say why, e.g. --reason 'flowers arrived frozen'",
-            )
-        )
-    picked = invoice.lines
-    if positions:
-        bad = [p for p in positions if not 1 <= p <= len(invoice.lines)]
-        if bad:
-            raise InputError(
-                Problem(
-                    "sri_lines",
-                    f"invoice {invoice.number} has lines 1 to "
-                    f"{len(invoice.lines)}, not {', '.join(map(str, bad))}",
-                )
-            )
-        picked = tuple(invoice.lines[p - 1] for p in dict.fromkeys(positions))
-    subtotal = money(sum((x.amount for x in picked), Decimal(0)))
-    taxes = tuple(TaxAmount(t.name, t.rate, subtotal, money(subtotal * t.rate / 100))
-                  for t in invoice.taxes)  # fmt: skip
-    total = subtotal + sum((t.amount for t in taxes), Decimal(0))
-    return CreditNote(number, date, invoice, reason.strip(), tuple(picked), subtotal, taxes,
-                      total)  # fmt: skip
 
 
 def check_rules(invoice: Invoice, settings: SriSettings) -> list[Problem]:
@@ -152,93 +103,53 @@ def build_factura(
     if problems:
         raise InputError(problems)
     root = etree.Element("factura", id="comprobante", version=FACTURA_VERSION)
-    _info_tributaria(root, settings, key, FACTURA, invoice.number)
-    info = _sub(root, "infoFactura")
-    _sub(info, "fechaEmision", f"{invoice.date:%d/%m/%Y}")
+    info_tributaria(root, settings, key, FACTURA, invoice.number)
+    info = sub(root, "infoFactura")
+    sub(info, "fechaEmision", f"{invoice.date:%d/%m/%Y}")
     _issuer_fields(info, settings)
     incoterm, place = _incoterm(invoice, settings)
     country = _destination(invoice, settings)
-    _sub(info, "comercioExterior", "EXPORTADOR")
-    _sub(info, "incoTermFactura", incoterm)
-    _sub(info, "lugarIncoTerm", place)
-    _sub(info, "paisOrigen", settings.pais_origen)
-    _sub(info, "puertoEmbarque", settings.puerto_embarque)
-    _sub(info, "puertoDestino", _destination_port(invoice, settings))
-    _sub(info, "paisDestino", country)
-    _sub(info, "paisAdquisicion", country)
-    _buyer(info, invoice, with_address=True)
-    _sub(info, "totalSinImpuestos", _amount(invoice.subtotal))
-    _sub(info, "incoTermTotalSinImpuestos", incoterm)
-    _sub(info, "totalDescuento", "0.00")
-    totals = _sub(info, "totalConImpuestos")
+    sub(info, "comercioExterior", "EXPORTADOR")
+    sub(info, "incoTermFactura", incoterm)
+    sub(info, "lugarIncoTerm", place)
+    sub(info, "paisOrigen", settings.pais_origen)
+    sub(info, "puertoEmbarque", settings.puerto_embarque)
+    sub(info, "puertoDestino", _destination_port(invoice, settings))
+    sub(info, "paisDestino", country)
+    sub(info, "paisAdquisicion", country)
+    buyer(info, invoice, with_address=True)
+    sub(info, "totalSinImpuestos", amount(invoice.subtotal))
+    sub(info, "incoTermTotalSinImpuestos", incoterm)
+    sub(info, "totalDescuento", "0.00")
+    totals = sub(info, "totalConImpuestos")
     for tax in invoice.taxes:
-        t = _sub(totals, "totalImpuesto")
-        _sub(t, "codigo", IVA)
-        _sub(t, "codigoPorcentaje", IVA_CODES[tax.rate])
-        _sub(t, "baseImponible", _amount(tax.base))
-        _sub(t, "tarifa", _amount(tax.rate))
-        _sub(t, "valor", _amount(tax.amount))
-    _sub(info, "propina", "0.00")
-    _sub(info, "fleteInternacional", _amount(costs.flete))
-    _sub(info, "seguroInternacional", _amount(costs.seguro))
-    _sub(info, "gastosAduaneros", _amount(costs.gastos_aduaneros))
-    _sub(info, "gastosTransporteOtros", _amount(costs.otros_transporte))
-    _sub(info, "importeTotal", _amount(invoice.total))
-    _sub(info, "moneda", "DOLAR" if invoice.currency == "USD" else invoice.currency)
-    pago = _sub(_sub(info, "pagos"), "pago")
-    _sub(pago, "formaPago", settings.forma_pago)
-    _sub(pago, "total", _amount(invoice.total))
+        t = sub(totals, "totalImpuesto")
+        sub(t, "codigo", IVA)
+        sub(t, "codigoPorcentaje", IVA_CODES[tax.rate])
+        sub(t, "baseImponible", amount(tax.base))
+        sub(t, "tarifa", amount(tax.rate))
+        sub(t, "valor", amount(tax.amount))
+    sub(info, "propina", "0.00")
+    sub(info, "fleteInternacional", amount(costs.flete))
+    sub(info, "seguroInternacional", amount(costs.seguro))
+    sub(info, "gastosAduaneros", amount(costs.gastos_aduaneros))
+    sub(info, "gastosTransporteOtros", amount(costs.otros_transporte))
+    sub(info, "importeTotal", amount(invoice.total))
+    sub(info, "moneda", "DOLAR" if invoice.currency == "USD" else invoice.currency)
+    pago = sub(sub(info, "pagos"), "pago")
+    sub(pago, "formaPago", settings.forma_pago)
+    sub(pago, "total", amount(invoice.total))
     if settings.plazo_dias:
-        _sub(pago, "plazo", str(settings.plazo_dias))
-        _sub(pago, "unidadTiempo", "dias")
-    details = _sub(root, "detalles")
+        sub(pago, "plazo", str(settings.plazo_dias))
+        sub(pago, "unidadTiempo", "dias")
+    details = sub(root, "detalles")
     for x in invoice.lines:
-        d = _sub(details, "detalle")
+        d = sub(details, "detalle")
         if x.hs_code:
-            _sub(d, "codigoPrincipal", x.hs_code[:25])
-        _line_body(d, x, invoice.taxes, unit=True)
-    _info_adicional(root, invoice_fields(invoice))
-    return _bytes(root)
-
-
-def build_nota_credito(note: CreditNote, settings: SriSettings, key: str) -> bytes:
-    """The unsigned ``notaCredito`` 1.1.0 for ``note`` under ``key``, as UTF-8 bytes."""
-    invoice = note.invoice
-    problems = [p for p in check_rules(invoice, settings) if p.code != "sri_country"]
-    if problems:
-        raise InputError(problems)
-    root = etree.Element("notaCredito", id="comprobante", version=NOTA_CREDITO_VERSION)
-    _info_tributaria(root, settings, key, NOTA_CREDITO, note.number)
-    info = _sub(root, "infoNotaCredito")
-    _sub(info, "fechaEmision", f"{note.date:%d/%m/%Y}")
-    if settings.dir_establecimiento:
-        _sub(info, "dirEstablecimiento", _text(settings.dir_establecimiento))
-    _buyer(info, invoice, with_address=False)
-    if settings.contribuyente_especial:
-        _sub(info, "contribuyenteEspecial", settings.contribuyente_especial)
-    _sub(info, "obligadoContabilidad", "SI" if settings.obligado_contabilidad else "NO")
-    _sub(info, "codDocModificado", FACTURA)
-    _sub(info, "numDocModificado", invoice.number)
-    _sub(info, "fechaEmisionDocSustento", f"{invoice.date:%d/%m/%Y}")
-    _sub(info, "totalSinImpuestos", _amount(note.subtotal))
-    _sub(info, "valorModificacion", _amount(note.total))
-    _sub(info, "moneda", "DOLAR" if invoice.currency == "USD" else invoice.currency)
-    totals = _sub(info, "totalConImpuestos")
-    for tax in note.taxes:
-        t = _sub(totals, "totalImpuesto")
-        _sub(t, "codigo", IVA)
-        _sub(t, "codigoPorcentaje", IVA_CODES[tax.rate])
-        _sub(t, "baseImponible", _amount(tax.base))
-        _sub(t, "valor", _amount(tax.amount))
-    _sub(info, "motivo", _text(note.reason))
-    details = _sub(root, "detalles")
-    for x in note.lines:
-        d = _sub(details, "detalle")
-        if x.hs_code:
-            _sub(d, "codigoInterno", x.hs_code[:25])
-        _line_body(d, x, invoice.taxes, unit=False)
-    _info_adicional(root, [("Factura", invoice.number), *invoice_fields(invoice)[: MAX_CAMPOS - 1]])
-    return _bytes(root)
+            sub(d, "codigoPrincipal", x.hs_code[:25])
+        line_body(d, x, invoice.taxes, unit=True)
+    info_adicional(root, invoice_fields(invoice))
+    return to_bytes(root)
 
 
 def invoice_fields(invoice: Invoice) -> list[tuple[str, str]]:
@@ -302,75 +213,75 @@ def document_problems(xml: bytes) -> list[str]:
 # --- pieces ------------------------------------------------------------------------------------
 
 
-def _info_tributaria(root: etree._Element, s: SriSettings, key: str, doc: str, number: str) -> None:
+def info_tributaria(root: etree._Element, s: SriSettings, key: str, doc: str, number: str) -> None:
     estab, pto_emi, secuencial = split_number(number)
-    info = _sub(root, "infoTributaria")
-    _sub(info, "ambiente", s.ambiente_code)
-    _sub(info, "tipoEmision", "1")
-    _sub(info, "razonSocial", _text(s.razon_social))
+    info = sub(root, "infoTributaria")
+    sub(info, "ambiente", s.ambiente_code)
+    sub(info, "tipoEmision", "1")
+    sub(info, "razonSocial", clean(s.razon_social))
     if s.nombre_comercial:
-        _sub(info, "nombreComercial", _text(s.nombre_comercial))
-    _sub(info, "ruc", s.ruc)
-    _sub(info, "claveAcceso", key)
-    _sub(info, "codDoc", doc)
-    _sub(info, "estab", estab)
-    _sub(info, "ptoEmi", pto_emi)
-    _sub(info, "secuencial", secuencial)
-    _sub(info, "dirMatriz", _text(s.dir_matriz))
+        sub(info, "nombreComercial", clean(s.nombre_comercial))
+    sub(info, "ruc", s.ruc)
+    sub(info, "claveAcceso", key)
+    sub(info, "codDoc", doc)
+    sub(info, "estab", estab)
+    sub(info, "ptoEmi", pto_emi)
+    sub(info, "secuencial", secuencial)
+    sub(info, "dirMatriz", clean(s.dir_matriz))
     if s.agente_retencion:
-        _sub(info, "agenteRetencion", s.agente_retencion)
+        sub(info, "agenteRetencion", s.agente_retencion)
     if s.contribuyente_rimpe:
-        _sub(info, "contribuyenteRimpe", s.contribuyente_rimpe)
+        sub(info, "contribuyenteRimpe", s.contribuyente_rimpe)
 
 
 def _issuer_fields(info: etree._Element, s: SriSettings) -> None:
     if s.dir_establecimiento:
-        _sub(info, "dirEstablecimiento", _text(s.dir_establecimiento))
+        sub(info, "dirEstablecimiento", clean(s.dir_establecimiento))
     if s.contribuyente_especial:
-        _sub(info, "contribuyenteEspecial", s.contribuyente_especial)
-    _sub(info, "obligadoContabilidad", "SI" if s.obligado_contabilidad else "NO")
+        sub(info, "contribuyenteEspecial", s.contribuyente_especial)
+    sub(info, "obligadoContabilidad", "SI" if s.obligado_contabilidad else "NO")
 
 
-def _buyer(info: etree._Element, invoice: Invoice, *, with_address: bool) -> None:
+def buyer(info: etree._Element, invoice: Invoice, *, with_address: bool) -> None:
     customer = invoice.customer
     assert customer is not None  # check_rules refused it otherwise
-    _sub(info, "tipoIdentificacionComprador", FOREIGN_ID)
-    _sub(info, "razonSocialComprador", _text(customer.name or invoice.bill_customer))
-    _sub(info, "identificacionComprador", _text(customer.tax_id)[:20])
+    sub(info, "tipoIdentificacionComprador", FOREIGN_ID)
+    sub(info, "razonSocialComprador", clean(customer.name or invoice.bill_customer))
+    sub(info, "identificacionComprador", clean(customer.tax_id)[:20])
     address = ", ".join(p for p in (*customer.address, customer.city, customer.country) if p)
     if with_address and address:
-        _sub(info, "direccionComprador", _text(address))
+        sub(info, "direccionComprador", clean(address))
 
 
-def _line_body(d: etree._Element, x: InvoiceLine, taxes: Iterable[TaxAmount], unit: bool) -> None:
-    _sub(d, "descripcion", _text(description(x)))
+def line_body(d: etree._Element, x: InvoiceLine, taxes: Iterable[TaxAmount], unit: bool) -> None:
+    sub(d, "descripcion", clean(description(x)))
     if unit:
-        _sub(d, "unidadMedida", _UNITS.get(x.unit, "TALLOS"))
-    _sub(d, "cantidad", _six(Decimal(x.quantity)))
-    _sub(d, "precioUnitario", _six(x.unit_price))
-    _sub(d, "descuento", "0.00")
-    _sub(d, "precioTotalSinImpuesto", _amount(x.amount))
+        sub(d, "unidadMedida", _UNITS.get(x.unit, "TALLOS"))
+    sub(d, "cantidad", _six(Decimal(x.quantity)))
+    sub(d, "precioUnitario", _six(x.unit_price))
+    sub(d, "descuento", "0.00")
+    sub(d, "precioTotalSinImpuesto", amount(x.amount))
     extra = line_fields(x)
     if extra:
-        more = _sub(d, "detallesAdicionales")
+        more = sub(d, "detallesAdicionales")
         for name, value in extra:
-            etree.SubElement(more, "detAdicional", nombre=name, valor=_text(value))
-    impuestos = _sub(d, "impuestos")
+            etree.SubElement(more, "detAdicional", nombre=name, valor=clean(value))
+    impuestos = sub(d, "impuestos")
     for tax in taxes:
-        i = _sub(impuestos, "impuesto")
-        _sub(i, "codigo", IVA)
-        _sub(i, "codigoPorcentaje", IVA_CODES[tax.rate])
-        _sub(i, "tarifa", _amount(tax.rate))
-        _sub(i, "baseImponible", _amount(x.amount))
-        _sub(i, "valor", _amount(money(x.amount * tax.rate / 100)))
+        i = sub(impuestos, "impuesto")
+        sub(i, "codigo", IVA)
+        sub(i, "codigoPorcentaje", IVA_CODES[tax.rate])
+        sub(i, "tarifa", amount(tax.rate))
+        sub(i, "baseImponible", amount(x.amount))
+        sub(i, "valor", amount(money(x.amount * tax.rate / 100)))
 
 
-def _info_adicional(root: etree._Element, pairs: list[tuple[str, str]]) -> None:
+def info_adicional(root: etree._Element, pairs: list[tuple[str, str]]) -> None:
     if not pairs:
         return
-    info = _sub(root, "infoAdicional")
+    info = sub(root, "infoAdicional")
     for name, value in pairs[:MAX_CAMPOS]:
-        etree.SubElement(info, "campoAdicional", nombre=name).text = _text(value)
+        etree.SubElement(info, "campoAdicional", nombre=name).text = clean(value)
 
 
 def _incoterm(invoice: Invoice, s: SriSettings) -> tuple[str, str]:
@@ -379,7 +290,7 @@ def _incoterm(invoice: Invoice, s: SriSettings) -> tuple[str, str]:
     code, _, place = text.partition(" ")
     code = code.upper() or s.incoterm
     place = place.strip() or s.lugar_incoterm or s.puerto_embarque or "ECUADOR"
-    return code, _text(place)
+    return code, clean(place)
 
 
 def _destination(invoice: Invoice, s: SriSettings) -> str:
@@ -394,24 +305,24 @@ def _destination_port(invoice: Invoice, s: SriSettings) -> str:
     customer = invoice.customer
     for where in (customer.country if customer else "", invoice.market):
         if where and s.port(where):
-            return _text(s.port(where))
-    return _text((customer.city if customer else "") or invoice.market or "EXTERIOR")
+            return clean(s.port(where))
+    return clean((customer.city if customer else "") or invoice.market or "EXTERIOR")
 
 
-def _text(value: str) -> str:
+def clean(value: str) -> str:
     """Data text as SRI takes it: one line, no characters XML cannot carry, 300 at most."""
     one_line = " ".join(NOT_XML.sub("", value).split())
     return one_line[:MAX_TEXT] or "-"
 
 
-def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+def sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
     el = etree.SubElement(parent, tag)
     if text is not None:
         el.text = text
     return el
 
 
-def _amount(value: Decimal) -> str:
+def amount(value: Decimal) -> str:
     return f"{money(value):f}"
 
 
@@ -419,5 +330,5 @@ def _six(value: Decimal) -> str:
     return f"{money(value, 6):f}"
 
 
-def _bytes(root: etree._Element) -> bytes:
+def to_bytes(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

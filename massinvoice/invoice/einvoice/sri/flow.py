@@ -22,6 +22,7 @@ from massinvoice.invoice.einvoice.sri.clave import ecuador_date, split_number
 from massinvoice.invoice.einvoice.sri.client import AUTHORISED, SriClient
 from massinvoice.invoice.einvoice.sri.comprobante import check_rules
 from massinvoice.invoice.einvoice.sri.p12 import SigningCertificate, load_signing_certificate
+from massinvoice.invoice.einvoice.sri.queue import PollReport, SriQueue
 from massinvoice.invoice.einvoice.sri.ride import authorised_xml, render_ride
 from massinvoice.invoice.einvoice.sri.settings import (
     SriSettings,
@@ -32,9 +33,7 @@ from massinvoice.invoice.einvoice.sri.settings import (
 from massinvoice.invoice.einvoice.sri.state import (
     ANNULLED,
     WITHDRAWN,
-    PollReport,
     SriDocument,
-    SriQueue,
     get_document,
     keys_writer,
     record_annulment,

@@ -6,10 +6,8 @@ and never makes another. States: ``queued`` (to send), ``sent`` (the SRI holds i
 authorisation), ``authorised``, ``parked`` (refused: the SRI's messages are kept for a person to
 fix and resend under the same number) and ``annulled`` (annulled on SRI's portal, recorded).
 
-The signed XML is stored *before* it is sent, and the attempt counted: the bytes the SRI gets are
-the stored bytes, and a document whose send may have reached the SRI before a kill is first
-looked up (authorisation) rather than sent blindly. A registry keeps one ambiente: pruebas and
-producción documents never share one.
+The queue that moves documents between these states is :mod:`.queue`. A registry keeps one
+ambiente: pruebas and producción documents never share one.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -37,22 +35,10 @@ from massinvoice.invoice.einvoice.sri.client import (
     AUTHORISED,
     PARKED,
     QUEUED,
-    SENT,
     Message,
-    Outcome,
-    SriClient,
-    SriUnavailable,
-    after_authorization,
-    after_reception,
 )
-from massinvoice.invoice.einvoice.sri.comprobante import (
-    build_factura,
-    build_nota_credito,
-    compose_credit_note,
-)
-from massinvoice.invoice.einvoice.sri.p12 import SigningCertificate
+from massinvoice.invoice.einvoice.sri.nota import compose_credit_note
 from massinvoice.invoice.einvoice.sri.settings import SriSettings
-from massinvoice.invoice.einvoice.sri.sign import sign
 from massinvoice.problems import RegistryError
 from massinvoice.registry.numbering import Registry
 from massinvoice.registry.schema import InvoiceRecord, dumps, invoices, sri_documents
@@ -85,26 +71,6 @@ class SriDocument:
     @property
     def kind(self) -> str:
         return "factura" if self.doc == FACTURA else "nota de crédito"
-
-
-@dataclass
-class PollReport:
-    """What one pass of the queue did, for the console and the run report."""
-
-    authorised: list[SriDocument] = field(default_factory=list)
-    parked: list[SriDocument] = field(default_factory=list)
-    waiting: list[tuple[SriDocument, str]] = field(default_factory=list)  # and why
-    other_ambiente: int = 0
-
-    def lines(self) -> list[str]:
-        out = [f"SRI: {len(self.authorised)} authorised, {len(self.parked)} parked, "
-               f"{len(self.waiting)} waiting"]  # fmt: skip
-        out += [f"  parked {d.number} ({d.clave}): " + "; ".join(map(str, d.messages))
-                for d in self.parked]  # fmt: skip
-        out += [f"  waiting {d.number}: {why}" for d, why in self.waiting]
-        if self.other_ambiente:
-            out.append(f"  {self.other_ambiente} documents of the other ambiente left alone")
-        return out
 
 
 # --- keys, written with the numbers -------------------------------------------------------------
@@ -254,107 +220,22 @@ def _doc(row: dict[str, Any]) -> SriDocument:
     )  # fmt: skip
 
 
-# --- the queue ----------------------------------------------------------------------------------
+def update_document(registry: Registry, number: str, **changes: Any) -> SriDocument:
+    """Store changes to a document (messages as Message records); return it as stored."""
+    values = dict(changes)
+    if "messages" in values:
+        values["messages"] = json.dumps([_message_dict(m) for m in values["messages"]],
+                                        ensure_ascii=False)  # fmt: skip
 
+    def work(conn: Connection) -> SriDocument:
+        values["updated_at"] = registry.now(conn)
+        conn.execute(update(sri_documents).where(sri_documents.c.number == number)
+                     .values(**values))  # fmt: skip
+        found = _get(conn, number)
+        assert found is not None
+        return found
 
-class SriQueue:
-    """Carries queued and sent documents of this ambiente to AUTORIZADO (or parks them)."""
-
-    def __init__(
-        self, registry: Registry, settings: SriSettings, client: SriClient,
-        signer: Callable[[], SigningCertificate], *,
-        on_authorised: Callable[[SriDocument], None] | None = None,
-        clock: Callable[[], dt.datetime] | None = None,
-    ):  # fmt: skip
-        self.registry = registry
-        self.settings = settings
-        self.client = client
-        self._signer_factory = signer
-        self._signer: SigningCertificate | None = None
-        self.on_authorised = on_authorised
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-
-    def run(self, numbers: Iterable[str] = ()) -> PollReport:
-        """One pass over the waiting documents (or just ``numbers``); the SRI being down leaves
-        them waiting with the reason, for the next pass."""
-        report = PollReport()
-        wanted = set(numbers)
-        for doc in documents(self.registry, states=(QUEUED, SENT)):
-            if wanted and doc.number not in wanted:
-                continue
-            if doc.ambiente != self.settings.ambiente_code:
-                report.other_ambiente += 1
-                continue
-            done = self.advance(doc)
-            if done.state == AUTHORISED:
-                report.authorised.append(done)
-            elif done.state == PARKED:
-                report.parked.append(done)
-            else:
-                report.waiting.append((done, done.last_error or done.state))
-        return report
-
-    def advance(self, doc: SriDocument) -> SriDocument:
-        """Move one document as far as the SRI lets it now; return it as stored."""
-        try:
-            if doc.state == QUEUED:
-                doc = self._send(doc)
-            if doc.state == SENT:
-                doc = self._ask(doc)
-        except SriUnavailable as exc:
-            doc = self._store(doc, last_error=f"SRI unavailable: {exc}")
-        return doc
-
-    def _send(self, doc: SriDocument) -> SriDocument:
-        if doc.attempts:  # an earlier send may have reached the SRI before a kill: look first
-            entries = self.client.authorization(doc.clave)
-            if entries:
-                return self._apply(doc, after_authorization(entries))
-        if doc.xml is None:
-            doc = self._store(doc, xml=self._signed(doc), attempts=doc.attempts + 1)
-        else:
-            doc = self._store(doc, attempts=doc.attempts + 1)
-        assert doc.xml is not None
-        return self._apply(doc, after_reception(self.client.send(doc.xml)))
-
-    def _ask(self, doc: SriDocument) -> SriDocument:
-        return self._apply(doc, after_authorization(self.client.authorization(doc.clave)))
-
-    def _apply(self, doc: SriDocument, outcome: Outcome) -> SriDocument:
-        changes: dict[str, Any] = {"state": outcome.state, "last_error": ""}
-        if outcome.messages or outcome.state == PARKED:
-            changes["messages"] = outcome.messages
-        if outcome.state == SENT and outcome.notes:
-            changes["last_error"] = outcome.notes[0]
-        if outcome.state == AUTHORISED and outcome.authorization is not None:
-            changes["authorization"] = outcome.authorization.number or doc.clave
-            changes["authorized_at"] = outcome.authorization.date
-        stored = self._store(doc, **changes)
-        if stored.state == AUTHORISED and self.on_authorised is not None:
-            self.on_authorised(stored)
-        return stored
-
-    def _signed(self, doc: SriDocument) -> bytes:
-        if self._signer is None:
-            self._signer = self._signer_factory()
-        return sign(build_document(self.registry, self.settings, doc), self._signer,
-                    now=self.clock())  # fmt: skip
-
-    def _store(self, doc: SriDocument, **changes: Any) -> SriDocument:
-        values = dict(changes)
-        if "messages" in values:
-            values["messages"] = json.dumps([_message_dict(m) for m in values["messages"]],
-                                            ensure_ascii=False)  # fmt: skip
-
-        def work(conn: Connection) -> SriDocument:
-            values["updated_at"] = self.registry.now(conn)
-            conn.execute(update(sri_documents).where(sri_documents.c.number == doc.number)
-                         .values(**values))  # fmt: skip
-            found = _get(conn, doc.number)
-            assert found is not None
-            return found
-
-        return self.registry.transaction("SRI state", work)
+    return registry.transaction("SRI state", work)
 
 
 def _message_dict(m: Message) -> dict[str, str]:
@@ -364,20 +245,6 @@ def _message_dict(m: Message) -> dict[str, str]:
 def invoice_of(number: str, payload: dict[str, Any]) -> Invoice:
     """The invoice a registry payload holds (the run stores it under "invoice")."""
     return Invoice.from_dict(payload.get("invoice", payload)).with_number(number)
-
-
-def build_document(registry: Registry, settings: SriSettings, doc: SriDocument) -> bytes:
-    """The unsigned XML of a stored document, from its invoice as the registry holds it."""
-    record = registry.get(doc.invoice_number)
-    if record is None:
-        raise RegistryError(f"no invoice {doc.invoice_number} in the registry")
-    invoice = invoice_of(record.number, record.payload)
-    if doc.doc == FACTURA:
-        return build_factura(invoice, settings, doc.clave)
-    note = compose_credit_note(invoice, number=doc.number, date=doc.issue_date,
-                               reason=doc.payload["reason"],
-                               positions=doc.payload.get("positions", ()))  # fmt: skip
-    return build_nota_credito(note, settings, doc.clave)
 
 
 def requeue(registry: Registry, number: str) -> SriDocument:
