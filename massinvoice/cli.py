@@ -587,6 +587,29 @@ def sri_poll(output, config_path, registry_url) -> None:
     _sri_run(config_path, registry_url, output, lambda flow: flow.run())
 
 
+@sri.command("check")
+@config_option
+@friendly
+def sri_check(config_path) -> None:
+    """Check the SRI set-up without sending anything: settings, certificate and its password,
+    and that the SRI's services of the ambiente answer. Exit 1 on a problem.
+
+    \b
+    Example:
+      MASSINVOICE_SRI_PASSWORD=... massinvoice sri check
+    """
+    from massinvoice.invoice.einvoice.sri.flow import check_setup
+
+    facts, problems = check_setup(_config(config_path))
+    for line in facts:
+        click.echo(line)
+    for line in problems:
+        click.secho(f"problem: {line}", fg="red")
+    if problems:
+        sys.exit(EXIT_PARTIAL)
+    click.secho("SRI set-up OK", fg="green")
+
+
 @sri.command("resend")
 @click.argument("number")
 @_sri_output

@@ -44,10 +44,13 @@ class SriStub:
     today: dt.date | None = None  # the SRI's date; None = no date check
     validate: Callable[[bytes], list[str]] | None = None  # schema check (XSD errors)
     verify: Callable[[bytes], bool] | None = None  # signature check
-    faults: list[str] = field(default_factory=list)  # next requests: "500" | "slow" | "close"
+    # the next requests: "500", "slow" (answer late), "late" (do the work, then answer late:
+    # the client gives up although the SRI has the document), "close" (no answer at all)
+    faults: list[str] = field(default_factory=list)
     slow_seconds: float = 1.5
     refuse: dict[str, str] = field(default_factory=dict)  # key -> code DEVUELTA once
     in_process: dict[str, int] = field(default_factory=dict)  # key -> EN PROCESO polls left
+    processing: set[str] = field(default_factory=set)  # keys answered 70 on reception
     rejected: dict[str, str] = field(default_factory=dict)  # key -> NO AUTORIZADO code
     duplicates: set[str] = field(default_factory=set)  # keys answered NO AUTORIZADO + AUTORIZADO
     received: list[tuple[str, bytes]] = field(default_factory=list)  # (key, xml) accepted
@@ -71,6 +74,13 @@ class SriStub:
         with self._lock:
             if key in dict(self.received):
                 return "DEVUELTA", [("43", "")], key
+            if key in self.processing:  # taken, but the SRI says it is still working on it
+                self.processing.discard(key)
+                problem = self._check(root, xml, key)
+                if problem:
+                    return "DEVUELTA", [problem], key
+                self.received.append((key, xml))
+                return "DEVUELTA", [("70", "")], key
             code = self.refuse.pop(key, "")
             if code:
                 return "DEVUELTA", [(code, "refused by the test")], key
@@ -123,6 +133,17 @@ class SriStub:
                 entries.insert(0, ("NO AUTORIZADO", [("43", "")], ""))
             return entries
 
+    def answer(self, path: str, body: bytes) -> tuple[int, bytes]:
+        """The HTTP status and SOAP answer to one request."""
+        root = etree.fromstring(body)
+        if path.endswith("RecepcionComprobantesOffline"):
+            payload = base64.b64decode(root.findtext(".//xml") or "")
+            return 200, _reception_answer(*self.reception(payload))
+        if path.endswith("AutorizacionComprobantesOffline"):
+            key = root.findtext(".//claveAccesoComprobante") or ""
+            return 200, _authorization_answer(key, self.authorization(key))
+        return 404, b"no such service"
+
     # --- HTTP ----------------------------------------------------------------------------------
 
     def start(self) -> SriStub:
@@ -140,20 +161,15 @@ class SriStub:
                 fault = stub.faults.pop(0) if stub.faults else ""
                 if fault == "500":
                     return self._reply(500, b"<soap:Fault>server error</soap:Fault>")
-                if fault == "slow":
-                    time.sleep(stub.slow_seconds)
                 if fault == "close":
                     self.close_connection = True
-                    return
-                root = etree.fromstring(body)
-                if self.path.endswith("RecepcionComprobantesOffline"):
-                    payload = base64.b64decode(root.findtext(".//xml") or "")
-                    self._reply(200, _reception_answer(*stub.reception(payload)))
-                elif self.path.endswith("AutorizacionComprobantesOffline"):
-                    key = root.findtext(".//claveAccesoComprobante") or ""
-                    self._reply(200, _authorization_answer(key, stub.authorization(key)))
-                else:
-                    self._reply(404, b"no such service")
+                    return None
+                if fault == "slow":
+                    time.sleep(stub.slow_seconds)
+                answer = stub.answer(self.path, body)  # the work is done here
+                if fault == "late":  # ... but the answer comes after the client gave up
+                    time.sleep(stub.slow_seconds)
+                return self._reply(*answer)
 
             def _reply(self, status: int, data: bytes) -> None:
                 try:

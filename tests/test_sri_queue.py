@@ -4,7 +4,9 @@ parked with its reason, none re-numbered, none sent twice, whatever the SRI does
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import socket
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from massinvoice.invoice.einvoice.sri.client import (
 )
 from massinvoice.invoice.einvoice.sri.p12 import load_signing_certificate
 from massinvoice.invoice.einvoice.sri.queue import SriQueue
+from massinvoice.invoice.einvoice.sri.sign import ETSI
 from massinvoice.invoice.einvoice.sri.state import (
     create_credit_note,
     documents,
@@ -37,7 +40,7 @@ from massinvoice.problems import RegistryError
 from massinvoice.registry.numbering import Draft, Registry
 from tests.registry_fixtures import pg_server_url, registry_url  # noqa: F401
 from tests.sri_certs import make_certs, two_key_p12
-from tests.sri_fixtures import NOW, SETTINGS, export_invoice
+from tests.sri_fixtures import NOW, SETTINGS, export_invoice, sri_xsd_fixture, xsd_errors  # noqa: F401
 from tests.sri_stub import SriStub
 
 PASSWORD = b"prueba"
@@ -261,3 +264,65 @@ def test_keys_states_and_signed_bytes_on_both_backends(registry_url, stub, signe
         assert sorted(stub.received) == sorted((d.clave, d.xml) for d in docs.values())
         note = create_credit_note(reg, SETTINGS, numbers[0], reason="frozen", now=NOW)
         assert note.number == "001-002-000000001"
+
+
+def test_an_answer_lost_after_the_sri_took_the_document_is_not_sent_twice(registry, stub, signer):
+    [number] = issue(registry)
+    stub.faults = ["late"]  # the SRI receives it, the answer comes after the client gave up
+    report = queue(registry, stub, signer, timeout=0.3).run()
+    assert report.waiting and get_document(registry, number).attempts == 1
+    assert len(stub.received) == 1
+    assert queue(registry, stub, signer).run().authorised
+    assert [s for s, _ in stub.requests].count("reception") == 1  # looked up, not resent
+
+
+def test_70_still_processing_on_reception_is_polled_not_resent(registry, stub, signer):
+    [number] = issue(registry)
+    stub.processing.add(get_document(registry, number).clave)
+    report = queue(registry, stub, signer).run()
+    assert report.authorised and len(stub.received) == 1
+    assert get_document(registry, number).messages == ()
+
+
+def test_the_wsdl_check_says_whether_the_services_answer(stub):
+    assert SriClient(stub.url).check() == []
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    problems = SriClient(f"http://127.0.0.1:{port}/", timeout=1).check()
+    assert len(problems) == 2 and all("refused" in p.lower() for p in problems)
+
+
+@pytest.mark.skipif(shutil.which("xmlsec1") is None, reason="xmlsec1 is not installed")
+def test_the_stub_checking_sris_xsd_and_the_signature_authorises_ours_and_parks_tampering(
+    registry, stub, signer, sri_xsd, tmp_path
+):
+    """With the real schema and an independent signature check in the stand-in SRI."""
+    ca_pem = tmp_path / "ca.pem"
+
+    def verify(xml: bytes) -> bool:
+        doc = tmp_path / "doc.xml"
+        doc.write_bytes(xml)
+        cert = etree.fromstring(xml).findtext(".//{*}X509Certificate")
+        pem = "-----BEGIN CERTIFICATE-----\n" + cert + "\n-----END CERTIFICATE-----\n"
+        ca_pem.write_text(pem)  # trust the document's own certificate: the bytes are the point
+        done = subprocess.run(["xmlsec1", "--verify", "--pubkey-cert-pem", str(ca_pem),
+                               "--id-attr:id", "factura", "--id-attr:Id",
+                               f"{ETSI}:SignedProperties", str(doc)],
+                              capture_output=True, timeout=60)  # fmt: skip
+        return done.returncode == 0
+
+    stub.validate = lambda xml: xsd_errors(sri_xsd, xml)
+    stub.verify = verify
+    first, second = issue(registry, 2)
+    q = queue(registry, stub, signer)
+    doc = get_document(registry, second)
+    signed = q._signed(doc)
+    tampered = signed.replace(b"<importeTotal>299.25<", b"<importeTotal>299.26<")
+    q._store(doc, xml=tampered)  # bytes changed after signing
+    report = q.run()
+    assert [d.number for d in report.authorised] == [first]
+    [parked] = report.parked
+    assert parked.number == second and parked.messages[0].code == "39"
+    requeue(registry, second)  # rebuilt and signed again, same number and key
+    assert q.run().authorised and get_document(registry, second).clave == doc.clave

@@ -81,6 +81,9 @@ def test_an_outage_queues_then_sri_poll_authorises_and_writes_the_rides(
     sri_billing, workspace, stub
 ):
     config, sheet, marked = sri_billing
+    checked = cli(workspace, "sri", "check")
+    assert checked.exit_code == 0 and "SRI set-up OK" in checked.output, checked.output
+    assert "FIRMA CONDOR ANDINO" in checked.output  # the signing certificate, not the other
     stub.faults = ["500"] * 100  # the SRI is down during the run
     out = workspace / "out"
     result = invoice_selection(sheet, out, config=config, options=TODAY)

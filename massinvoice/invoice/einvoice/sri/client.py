@@ -156,6 +156,21 @@ class SriClient:
             ))  # fmt: skip
         return tuple(entries)
 
+    def check(self) -> list[str]:
+        """Whether both services answer with their WSDL: the problems found (empty: reachable)."""
+        problems = []
+        for service in ("RecepcionComprobantesOffline", "AutorizacionComprobantesOffline"):
+            url = f"{self.base_url}{service}?wsdl"
+            try:
+                with urllib.request.urlopen(url, timeout=self.timeout) as response:
+                    root = SafeET.fromstring(response.read())
+            except (OSError, http.client.HTTPException, SafeET.ParseError) as exc:
+                problems.append(f"{url}: {getattr(exc, 'reason', exc)}")
+                continue
+            if not root.tag.endswith("definitions"):
+                problems.append(f"{url}: the answer is not a WSDL")
+        return problems
+
     def _post(self, service: str, body: bytes):
         request = urllib.request.Request(
             self.base_url + service, data=body, method="POST",

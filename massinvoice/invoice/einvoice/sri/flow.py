@@ -71,6 +71,7 @@ class SriFlow:
         client = SriClient(settings.base_url, timeout=settings.timeout)
         self.queue = SriQueue(registry, settings, client, lambda: signer,
                               on_authorised=self._write_authorised, clock=self.clock)  # fmt: skip
+        self.signer = signer
         self.with_numbers = keys_writer(registry, settings)
         self.written: list[Path] = []
         self.series: Series | None = None  # the invoices' series, checked for SRI's form
@@ -129,12 +130,16 @@ def required(config: Config, registry: Registry, *, fallback_dir: Path | None = 
     """The SRI step for the ``sri`` and ``credit-note`` commands: an ``[sri]`` section needed."""
     flow = start(config, registry, fallback_dir=fallback_dir)
     if flow is None:
-        raise InputError(Problem(
-            "sri_off", "the config has no [sri] section", str(config.path or "<no config>"),
-            column="sri", level=CONFIG, hint="see 'SRI electronic invoices (Ecuador)' in the "
-            "README to set it up",
-        ))  # fmt: skip
+        raise _no_section(config)
     return flow
+
+
+def _no_section(config: Config) -> InputError:
+    return InputError(Problem(
+        "sri_off", "the config has no [sri] section", str(config.path or "<no config>"),
+        column="sri", level=CONFIG, hint="see 'SRI electronic invoices (Ecuador)' in the README "
+        "to set it up",
+    ))  # fmt: skip
 
 
 def before_void(registry: Registry, number: str, *, annulled_on_portal: bool,
@@ -152,3 +157,24 @@ def before_void(registry: Registry, number: str, *, annulled_on_portal: bool,
         return f"recorded as annulled on the SRI's portal ({doc.clave})"
     withdraw(registry, number)
     return f"withdrawn from the SRI queue (it was {doc.state})"
+
+
+def check_setup(config: Config, now: dt.datetime | None = None) -> tuple[list[str], list[str]]:
+    """What ``massinvoice sri check`` reports: (facts, problems) of the settings, the
+    certificate and the SRI's services (their WSDL); sends nothing, opens no registry."""
+    s = sri_settings(config)
+    if s is None:
+        raise _no_section(config)
+    now = now or dt.datetime.now(dt.UTC)
+    cert = load_signing_certificate(p12_bytes(s), p12_password(s), now=now).cert
+    facts = [
+        f"ambiente {s.ambiente}: {s.base_url}",
+        f"RUC {s.ruc}, {s.razon_social}",
+        f"certificate {cert.subject.rfc4514_string()}",
+        f"  issued by {cert.issuer.rfc4514_string()}, serial {cert.serial_number}",
+        f"  valid until {cert.not_valid_after_utc:%Y-%m-%d}",
+    ]
+    problems = SriClient(s.base_url, timeout=s.timeout).check()
+    if cert.not_valid_after_utc < now:
+        problems.append(f"the certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}")
+    return facts, problems

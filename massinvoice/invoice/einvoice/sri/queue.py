@@ -127,7 +127,7 @@ class SriQueue:
 
     def _apply(self, doc: SriDocument, outcome: Outcome) -> SriDocument:
         changes: dict[str, Any] = {"state": outcome.state, "last_error": ""}
-        if outcome.messages or outcome.state == PARKED:
+        if outcome.messages or outcome.state in (PARKED, AUTHORISED):
             changes["messages"] = outcome.messages
         if outcome.state == SENT and outcome.notes:
             changes["last_error"] = outcome.notes[0]
