@@ -32,6 +32,10 @@ MESSAGES = {
     "65": "FECHA DE EMISION EXTEMPORANEA",
     "70": "CLAVE DE ACCESO EN PROCESAMIENTO",
 }
+SERVICES = {
+    "reception": "RecepcionComprobantesOffline",
+    "authorization": "AutorizacionComprobantesOffline",
+}
 WSDL = b"""<?xml version="1.0"?><definitions xmlns="http://schemas.xmlsoap.org/wsdl/"
  targetNamespace="http://ec.gob.sri.ws.recepcion" name="RecepcionComprobantesOfflineService"/>"""
 
@@ -45,7 +49,8 @@ class SriStub:
     validate: Callable[[bytes], list[str]] | None = None  # schema check (XSD errors)
     verify: Callable[[bytes], bool] | None = None  # signature check
     # the next requests: "500", "slow" (answer late), "late" (do the work, then answer late:
-    # the client gives up although the SRI has the document), "close" (no answer at all)
+    # the client gives up although the SRI has the document), "close" (no answer at all);
+    # "late@reception" (or @authorization) waits for a request to that service
     faults: list[str] = field(default_factory=list)
     slow_seconds: float = 1.5
     refuse: dict[str, str] = field(default_factory=dict)  # key -> code DEVUELTA once
@@ -133,6 +138,16 @@ class SriStub:
                 entries.insert(0, ("NO AUTORIZADO", [("43", "")], ""))
             return entries
 
+    def next_fault(self, path: str) -> str:
+        """The first planned fault for a request to ``path`` (removed from the plan), or ''."""
+        with self._lock:
+            for i, fault in enumerate(self.faults):
+                name, _, service = fault.partition("@")
+                if not service or path.endswith(SERVICES[service]):
+                    del self.faults[i]
+                    return name
+        return ""
+
     def answer(self, path: str, body: bytes) -> tuple[int, bytes]:
         """The HTTP status and SOAP answer to one request."""
         root = etree.fromstring(body)
@@ -158,7 +173,7 @@ class SriStub:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                fault = stub.faults.pop(0) if stub.faults else ""
+                fault = stub.next_fault(self.path)
                 if fault == "500":
                     return self._reply(500, b"<soap:Fault>server error</soap:Fault>")
                 if fault == "close":

@@ -6,6 +6,10 @@ finishes them; ``void`` refuses an authorised one and explains; ``credit-note`` 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -153,3 +157,42 @@ def test_a_missing_password_is_a_clear_problem_before_any_number(sri_billing, wo
                           options=TODAY)  # fmt: skip
     with Registry(config.registry_url) as reg:
         assert reg.list() == []
+
+
+@pytest.mark.slow
+def test_sri_poll_killed_while_the_sri_answers_sends_nothing_twice(sri_billing, workspace, stub):
+    config, sheet, marked = sri_billing
+    stub.faults = ["500"] * 100
+    invoice_selection(sheet, workspace / "out", config=config, options=TODAY)
+    config_path = workspace / "massinvoice.toml"
+    config_path.write_text(config_path.read_text("utf-8").replace("timeout = 2", "timeout = 60"),
+                           "utf-8")  # fmt: skip
+    # the SRI takes the first document sent, and answers late
+    stub.faults, stub.slow_seconds = ["late@reception"], 20
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.Popen([sys.executable, "-m", "massinvoice", "sri", "poll", "--config",
+                             str(config_path)], env=env, cwd=workspace,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not stub.received and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert stub.received, "the poll never reached the stand-in SRI"
+    finally:
+        proc.kill()  # killed while the SRI holds the document and its answer is on the way
+        proc.wait(10)
+    [(first_key, _)] = stub.received
+    with Registry(config.registry_url) as reg:
+        killed = {d.clave: d for d in documents(reg)}[first_key]
+    # queued, its attempt counted (one in the outage, one now), the sent bytes stored
+    assert killed.state == "queued" and killed.attempts == 2 and killed.xml == stub.received[0][1]
+
+    done = cli(workspace, "sri", "poll")
+    assert done.exit_code == 0, done.output
+    with Registry(config.registry_url) as reg:
+        docs = documents(reg)
+    assert {d.state for d in docs} == {"authorised"} and len(docs) == len(marked)
+    keys = stub.sent_keys()
+    assert sorted(keys) == sorted(d.clave for d in docs)  # every one received exactly once
+    assert [k for s, k in stub.requests if s == "reception"].count(first_key) == 1
