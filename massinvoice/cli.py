@@ -632,6 +632,32 @@ def sri_resend(number, output, config_path, registry_url) -> None:
     _sri_run(config_path, registry_url, output, work)
 
 
+@sri.command("ride")
+@click.argument("number")
+@_sri_output
+@config_option
+@registry_option
+@friendly
+def sri_ride(number, output, config_path, registry_url) -> None:
+    """Write the RIDE and authorised XML of an authorised document where they are missing.
+
+    \b
+    Example:
+      massinvoice sri ride 001-001-000004561 -o rides/
+    """
+    from massinvoice.invoice.einvoice.sri import flow as sri_flow
+    from massinvoice.registry.numbering import Registry
+
+    config = _config(config_path)
+    with Registry(registry_url or config.registry_url) as reg:
+        flow = sri_flow.required(config, reg, fallback_dir=Path(output) if output else None)
+        written = flow.write_files(number)
+    for path in written:
+        click.echo(f"wrote {path}")
+    if not written:
+        click.echo(f"the RIDE and XML of {number} are already written")
+
+
 @sri.command("list")
 @config_option
 @registry_option

@@ -326,3 +326,13 @@ def test_the_stub_checking_sris_xsd_and_the_signature_authorises_ours_and_parks_
     assert parked.number == second and parked.messages[0].code == "39"
     requeue(registry, second)  # rebuilt and signed again, same number and key
     assert q.run().authorised and get_document(registry, second).clave == doc.clave
+
+
+def test_a_document_that_cannot_be_built_any_more_is_parked_and_the_rest_go(registry, stub, signer):
+    first, second = issue(registry, 2)
+    no_countries = replace(SETTINGS, countries={})  # the config lost its country codes
+    report = queue(registry, stub, signer, settings=no_countries).run()
+    assert {d.number for d in report.parked} == {first, second}
+    assert report.parked[0].messages[0].code == "sri_country" and not stub.received
+    requeue(registry, first)
+    assert [d.number for d in queue(registry, stub, signer).run().authorised] == [first]

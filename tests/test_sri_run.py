@@ -113,6 +113,11 @@ def test_an_outage_queues_then_sri_poll_authorises_and_writes_the_rides(
     assert sorted(stub.sent_keys()) == sorted(before.values())  # each sent once
     again = cli(workspace, "sri", "poll")
     assert again.exit_code == 0 and "0 authorised" in again.output
+    lost = sorted(before)[1]
+    (out / f"{lost}-RIDE.pdf").unlink()  # say it was deleted by mistake
+    rewritten = cli(workspace, "sri", "ride", lost)
+    assert rewritten.exit_code == 0 and (out / f"{lost}-RIDE.pdf").is_file()
+    assert "already written" in cli(workspace, "sri", "ride", lost).output
 
     number = sorted(before)[0]
     refused = cli(workspace, "void", number, "--reason", "wrong customer")

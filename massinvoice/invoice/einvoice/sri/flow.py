@@ -101,13 +101,24 @@ class SriFlow:
         """Send and poll the waiting documents (all of them, or just ``numbers``)."""
         return self.queue.run(numbers)
 
+    def write_files(self, number: str) -> list[Path]:
+        """Write the RIDE and authorised XML of an authorised document where they are missing
+        (after a failure to write them, or a folder moved); NotAuthorised for any other."""
+        doc = get_document(self.registry, number)
+        if doc is None:
+            raise InputError(Problem("sri_unknown", f"no SRI document {number} in the registry",
+                                     level=FILE, hint="see 'massinvoice sri list'"))  # fmt: skip
+        before = len(self.written)
+        self._write_authorised(doc)
+        return self.written[before:]
+
     def _write_authorised(self, doc: SriDocument) -> None:
         record = self.registry.get(doc.invoice_number)
         folder = Path(record.payload.get("outdir", "")) if record else None
         if folder is None or not folder.is_dir():
             folder = self.fallback_dir
         ride, xml = ride_paths(folder, doc.number)
-        for path, make in ((xml, authorised_xml), (ride, render_ride)):
+        for path, make in ((ride, render_ride), (xml, authorised_xml)):
             if not path.exists():  # written once: a RIDE is never replaced
                 atomic_write_bytes(path, make(doc))
                 self.written.append(path)

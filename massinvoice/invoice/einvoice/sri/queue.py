@@ -21,6 +21,7 @@ from massinvoice.invoice.einvoice.sri.client import (
     PARKED,
     QUEUED,
     SENT,
+    Message,
     Outcome,
     SriClient,
     SriUnavailable,
@@ -38,7 +39,7 @@ from massinvoice.invoice.einvoice.sri.state import (
     invoice_of,
     update_document,
 )
-from massinvoice.problems import RegistryError
+from massinvoice.problems import InputError, RegistryError
 from massinvoice.registry.numbering import Registry
 
 
@@ -108,6 +109,9 @@ class SriQueue:
                 doc = self._ask(doc)
         except SriUnavailable as exc:
             doc = self._store(doc, last_error=f"SRI unavailable: {exc}")
+        except InputError as exc:  # it cannot be built as the data or config now stand
+            found = tuple(Message(p.code, p.message, p.hint) for p in exc.problems)
+            doc = self._store(doc, state=PARKED, messages=found)
         return doc
 
     def _send(self, doc: SriDocument) -> SriDocument:

@@ -25,6 +25,7 @@ from massinvoice.invoice.einvoice.sri.client import AUTHORISED
 from massinvoice.invoice.einvoice.sri.comprobante import IVA_CODES
 from massinvoice.invoice.einvoice.sri.state import SriDocument
 from massinvoice.invoice.render import FONTS, RestrictedFetcher
+from massinvoice.problems import MassInvoiceError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PAYMENT_FORMS = {
@@ -50,7 +51,7 @@ _COSTS = (
 )  # fmt: skip
 
 
-class NotAuthorised(Exception):
+class NotAuthorised(MassInvoiceError):
     """A RIDE was asked for a document the SRI has not authorised."""
 
 
