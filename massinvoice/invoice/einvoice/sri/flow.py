@@ -23,7 +23,7 @@ from massinvoice.invoice.einvoice.sri.client import AUTHORISED, SriClient
 from massinvoice.invoice.einvoice.sri.comprobante import check_rules
 from massinvoice.invoice.einvoice.sri.p12 import SigningCertificate, load_signing_certificate
 from massinvoice.invoice.einvoice.sri.queue import PollReport, SriQueue
-from massinvoice.invoice.einvoice.sri.ride import authorised_xml, render_ride
+from massinvoice.invoice.einvoice.sri.ride import RideRenderer, authorised_xml
 from massinvoice.invoice.einvoice.sri.settings import (
     SriSettings,
     p12_bytes,
@@ -75,6 +75,7 @@ class SriFlow:
         self.with_numbers = keys_writer(registry, settings)
         self.written: list[Path] = []
         self.series: Series | None = None  # the invoices' series, checked for SRI's form
+        self._rides: RideRenderer | None = None  # made at the first authorised document
 
     def check(self, invoices: Iterable[Invoice], today: dt.date) -> None:
         """Refuse, before any number is taken, what the SRI would refuse."""
@@ -118,7 +119,9 @@ class SriFlow:
         if folder is None or not folder.is_dir():
             folder = self.fallback_dir
         ride, xml = ride_paths(folder, doc.number)
-        for path, make in ((ride, render_ride), (xml, authorised_xml)):
+        if self._rides is None:
+            self._rides = RideRenderer()
+        for path, make in ((ride, self._rides.pdf), (xml, authorised_xml)):
             if not path.exists():  # written once: a RIDE is never replaced
                 atomic_write_bytes(path, make(doc))
                 self.written.append(path)
