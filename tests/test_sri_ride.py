@@ -102,3 +102,19 @@ def test_the_authorised_xml_wraps_the_stored_bytes(authorised):
     root = etree.fromstring(authorised_xml(authorised))
     assert root.findtext("estado") == "AUTORIZADO"
     assert root.findtext("comprobante").encode() == authorised.xml
+
+
+def test_data_is_escaped_on_the_ride(authorised):
+    import io
+
+    from pypdf import PdfReader
+
+    from massinvoice.invoice.einvoice.sri.comprobante import build_factura
+    from tests.sri_fixtures import BUYER
+
+    odd = dataclasses.replace(BUYER, name='FLORES & CO <b>BOLD</b> "QUOTED"')
+    invoice = dataclasses.replace(export_invoice(), customer=odd)
+    xml = build_factura(invoice, SETTINGS, KEY)  # unsigned is enough for the picture
+    pdf = render_ride(dataclasses.replace(authorised, xml=xml))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert 'FLORES & CO <b>BOLD</b> "QUOTED"' in text
