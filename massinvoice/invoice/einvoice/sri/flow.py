@@ -30,6 +30,7 @@ from massinvoice.invoice.einvoice.sri.settings import (
     p12_password,
     sri_settings,
 )
+from massinvoice.invoice.einvoice.sri.sign import issuer_name
 from massinvoice.invoice.einvoice.sri.state import (
     ANNULLED,
     WITHDRAWN,
@@ -180,12 +181,13 @@ def check_setup(config: Config, now: dt.datetime | None = None) -> tuple[list[st
     if s is None:
         raise _no_section(config)
     now = now or dt.datetime.now(dt.UTC)
-    cert = load_signing_certificate(p12_bytes(s), p12_password(s), now=now).cert
+    signer = load_signing_certificate(p12_bytes(s), p12_password(s), now=now)
+    cert = signer.cert
     facts = [
         f"ambiente {s.ambiente}: {s.base_url}",
         f"RUC {s.ruc}, {s.razon_social}",
         f"certificate {cert.subject.rfc4514_string()}",
-        f"  issued by {cert.issuer.rfc4514_string()}, serial {cert.serial_number}",
+        f"  issued by {issuer_name(signer)}, serial {cert.serial_number}",
         f"  valid until {cert.not_valid_after_utc:%Y-%m-%d}",
     ]
     problems = SriClient(s.base_url, timeout=s.timeout).check()
