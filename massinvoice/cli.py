@@ -367,9 +367,10 @@ def void(number, reason, release_orders, annulled_on_portal, config_path, regist
     config = _config(config_path)
     registry = Registry(registry_url or config.registry_url)
     try:
-        note = sri_flow.before_void(registry, number, annulled_on_portal=annulled_on_portal,
-                                    today=sri_flow.today_for(config))  # fmt: skip
+        after = sri_flow.before_void(registry, number, annulled_on_portal=annulled_on_portal,
+                                     today=sri_flow.today_for(config))  # fmt: skip
         record = registry.void(number, reason, release_orders=release_orders)
+        note = after()
     finally:
         registry.close()
     click.echo(f"voided {record.number}: {reason}")

@@ -336,3 +336,22 @@ def test_a_document_that_cannot_be_built_any_more_is_parked_and_the_rest_go(regi
     assert report.parked[0].messages[0].code == "sri_country" and not stub.received
     requeue(registry, first)
     assert [d.number for d in queue(registry, stub, signer).run().authorised] == [first]
+
+
+def test_void_takes_a_never_sent_invoice_out_of_the_queue_and_refuses_one_in_flight(
+    registry, stub, signer
+):
+    from massinvoice.invoice.einvoice.sri.flow import before_void
+    from massinvoice.problems import InputError
+
+    first, second = issue(registry, 2)
+    after = before_void(registry, first, annulled_on_portal=False, today=NOW.date())
+    registry.void(first, "wrong customer")
+    assert "withdrawn" in after() and get_document(registry, first).state == "withdrawn"
+    q = queue(registry, stub, signer)
+    doc = get_document(registry, second)
+    q._store(doc, state=SENT, xml=q._signed(doc), attempts=1)
+    with pytest.raises(InputError, match="sri poll"):
+        before_void(registry, second, annulled_on_portal=False, today=NOW.date())
+    assert [d.number for d in q.run().authorised] == []  # never received: the SRI has no entry
+    assert not stub.received and get_document(registry, first).state == "withdrawn"

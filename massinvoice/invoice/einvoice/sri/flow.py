@@ -19,7 +19,7 @@ from massinvoice.config import Config, Series
 from massinvoice.files import atomic_write_bytes
 from massinvoice.invoice.document import Invoice
 from massinvoice.invoice.einvoice.sri.clave import ecuador_date, split_number
-from massinvoice.invoice.einvoice.sri.client import AUTHORISED, SriClient
+from massinvoice.invoice.einvoice.sri.client import AUTHORISED, PARKED, QUEUED, SriClient
 from massinvoice.invoice.einvoice.sri.comprobante import check_rules
 from massinvoice.invoice.einvoice.sri.p12 import SigningCertificate, load_signing_certificate
 from massinvoice.invoice.einvoice.sri.queue import PollReport, SriQueue
@@ -158,20 +158,36 @@ def _no_section(config: Config) -> InputError:
 
 
 def before_void(registry: Registry, number: str, *, annulled_on_portal: bool,
-                today: dt.date) -> str:  # fmt: skip
-    """What ``void`` must know of an SRI invoice: refuse an authorised one (and explain), record
-    a portal annulment, take a never-sent one out of the queue. Returns a note ('' if none)."""
+                today: dt.date) -> Callable[[], str]:  # fmt: skip
+    """What ``void`` must do about an SRI invoice, checked before the void: an authorised one is
+    refused (with what to do instead) unless it was annulled on the SRI's portal. Returns what
+    to run once the invoice is void (record the annulment, or take a never-sent document out of
+    the queue); it returns the note to print ('' when there is nothing to do)."""
     doc = get_document(registry, number)
     if doc is None or doc.state in (ANNULLED, WITHDRAWN):
-        return ""
+        return lambda: ""
     if doc.state == AUTHORISED:
         if not annulled_on_portal:
             raise InputError(Problem("sri_authorised", void_refusal(doc, today), number,
                                      level=FILE))  # fmt: skip
-        record_annulment(registry, number)
-        return f"recorded as annulled on the SRI's portal ({doc.clave})"
-    withdraw(registry, number)
-    return f"withdrawn from the SRI queue (it was {doc.state})"
+
+        def annul() -> str:
+            record_annulment(registry, number)
+            return f"recorded as annulled on the SRI's portal ({doc.clave})"
+
+        return annul
+    if not (doc.state == PARKED or (doc.state == QUEUED and not doc.attempts)):
+        raise InputError(Problem(
+            "sri_in_flight", f"invoice {number} is {doc.state} at the SRI and may be authorised "
+            "there", number, level=FILE, hint="run 'massinvoice sri poll' first, then void it "
+            "(or credit it) as its state says",
+        ))  # fmt: skip
+
+    def take_out() -> str:
+        withdraw(registry, number)
+        return f"withdrawn from the SRI queue (it was {doc.state}, never authorised)"
+
+    return take_out
 
 
 def check_setup(config: Config, now: dt.datetime | None = None) -> tuple[list[str], list[str]]:
