@@ -61,8 +61,6 @@ def _install_xsd(target: Path) -> Path | str:
     env = os.environ.get("MASSINVOICE_SRI_XSD")
     if env:
         return Path(env) if (Path(env) / XSD_FILES["factura"]).is_file() else f"{env}: no XSDs"
-    if shutil.which("pip") is None and not sys.executable:
-        return "pip is not available"
     cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile",
            "--disable-pip-version-check", "--target", str(target), XSD_PACKAGE]  # fmt: skip
     try:
