@@ -43,7 +43,17 @@ def workspace(tmp_path: Path) -> Path:
     """A folder with a massinvoice.toml (seller filled in) and a customer directory."""
     (tmp_path / "massinvoice.toml").write_text(SELLER_CONFIG, encoding="utf-8")
     (tmp_path / "customers.csv").write_text((SAMPLES / "customers.csv").read_text("utf-8"), "utf-8")
+    create_registry(tmp_path)
     return tmp_path
+
+
+def create_registry(folder: Path) -> str:
+    """The registry beside ``folder``'s config, made as 'massinvoice init' makes it; its URL."""
+    from massinvoice.registry.numbering import Registry
+
+    url = f"sqlite:///{folder / 'massinvoice.sqlite'}"
+    Registry(url, create=True).close()
+    return url
 
 
 @pytest.fixture

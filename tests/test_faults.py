@@ -73,6 +73,7 @@ def kill_chain(b: Billing, out: Path, count: int, seed: int) -> tuple[int, float
     return killed, time.monotonic() - started
 
 
+@pytest.mark.slow
 def test_killed_at_8_points_of_a_30_invoice_run(workspace: Path) -> None:
     b = prepare(workspace, 30)
     killed, seconds = kill_chain(b, workspace / "out", count=8, seed=30)
@@ -204,6 +205,7 @@ def small_disk(folder: Path, size: str) -> Iterator[None]:
         _mount_off(folder)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_disk_that_fills_up_mid_run(workspace: Path, jobs: int) -> None:
     """Issued invoices stay valid, the rest stay pending; with space, a rerun finishes them."""

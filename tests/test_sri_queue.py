@@ -62,7 +62,7 @@ def stub():
 
 @pytest.fixture
 def registry(tmp_path: Path):
-    with Registry(f"sqlite:///{tmp_path / 'registry.sqlite'}") as reg:
+    with Registry(f"sqlite:///{tmp_path / 'registry.sqlite'}", create=True) as reg:
         yield reg
 
 
@@ -74,8 +74,11 @@ def issue(registry: Registry, n: int = 1, settings=SETTINGS, prefix: str = "PO")
         drafts.append(Draft(orders=(f"{prefix}-{i}",), customer=invoice.bill_customer, date=invoice.date,
                             currency="USD", total=invoice.total,
                             payload={"invoice": invoice.to_dict()}))  # fmt: skip
-    records, conflicts = registry.reserve(SERIES, drafts, "run1",
-                                          with_numbers=keys_writer(registry, settings))  # fmt: skip
+    run_id = registry.start_run({"test": "sri"})
+    records, conflicts = registry.reserve(
+        SERIES, drafts, run_id, with_numbers=keys_writer(registry, settings)
+    )
+    registry.finish_run(run_id, {})  # its invoices stay pending, as after a crash
     assert not conflicts
     return [r.number for r in records]
 
@@ -133,7 +136,9 @@ def test_the_stub_itself_refuses_a_wrong_date_and_an_unknown_ruc(registry, stub,
     queue(registry, stub, signer).run()
     assert get_document(registry, number).messages[0].code == "65"
     other = replace(SETTINGS, ruc="0990000000001")
-    with Registry(str(registry.url).replace("registry.sqlite", "other.sqlite")) as second:
+    with Registry(
+        str(registry.url).replace("registry.sqlite", "other.sqlite"), create=True
+    ) as second:
         [n2] = issue(second, settings=other)
         queue(second, stub, signer, settings=other).run()
         assert get_document(second, n2).messages[0].code == "26"

@@ -93,7 +93,7 @@ def test_an_outage_queues_then_sri_poll_authorises_and_writes_the_rides(
     result = invoice_selection(sheet, out, config=config, options=TODAY)
     assert len(result.issued) == len(marked) and result.exit_code == 1
     assert any("waiting" in line for line in result.sri)
-    assert "SRI electronic invoices" in (out / "report.txt").read_text("utf-8")
+    assert "SRI electronic invoices" in result.files["report"].read_text("utf-8")
     assert not list(out.glob("*-RIDE.pdf"))  # no RIDE before AUTORIZADO
     with Registry(config.registry_url) as reg:
         before = {d.number: d.clave for d in documents(reg)}

@@ -72,7 +72,7 @@ def test_every_mistake_is_named_at_once(tmp_path):
 
 
 def test_sri_must_be_a_table(tmp_path):
-    with pytest.raises(ConfigError, match=r"\[sri\] must be a table"):
+    with pytest.raises(ConfigError, match=r"expected a table \[sri\]"):
         load(tmp_path, 'sri = "on"\n')
 
 

@@ -258,7 +258,7 @@ def _invoice_line(line: Line, currency: str, config: Config) -> InvoiceLine:
         line_no=line.line_no,
         boxes=line.boxes,
         box_type=box_type,
-        fulls=Decimal(line.boxes) * config.fulls.get(box_type, Decimal(0)),
+        fulls=line.fulls(config.fulls),
         species=line.species,
         variety=line.variety,
         length=line.length,

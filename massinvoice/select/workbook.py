@@ -47,7 +47,6 @@ from massinvoice.select.xmlrows import (
     INT,
     STR,
     VALUE,
-    Apart,
     Cell,
     Package,
     RowTemplate,
@@ -166,24 +165,20 @@ def write_selection(
         _part(state), orders, language=lang, filters=filters, sources=sources, created=created,
         extra_headers=extra_headers,
     )  # fmt: skip
-    hidden_apart = Apart(hidden)  # a forked process starts on it now, while the rest is built
-    try:
-        rows = [_row(order, config, warnings, select_all) for order in orders]
-        parts = [
-            _selection_sheet(selection, rows, styles, config, filters, sources, created),
-            _lines_sheet(lines, rows, styles, config, extra_headers),
-            hidden,
-        ]
-        write_legend(legend, styles, lang)
-        selection.activate()
-        state.hide()
-        wb.close()
+    rows = [_row(order, config, warnings, select_all) for order in orders]
+    parts = [
+        _selection_sheet(selection, rows, styles, config, filters, sources, created),
+        _lines_sheet(lines, rows, styles, config, extra_headers),
+        hidden,
+    ]
+    write_legend(legend, styles, lang)
+    selection.activate()
+    state.hide()
+    wb.close()
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp:
-            Package(package).write(tmp, parts, started=[hidden_apart])
-    finally:
-        hidden_apart.close()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        Package(package).write(tmp, parts)
     return path
 
 
@@ -198,7 +193,7 @@ def _row(
         boxes += line.boxes
         packed += min(line.packed_boxes, line.boxes)
         stems += line.stems
-        fulls += line.boxes * factors.get(line.box_type.upper(), Decimal(0))
+        fulls += line.fulls(factors)
     amounts = tuple(line.computed_amount for line in order.lines)
     status = status_of(order.invoice_no, boxes, packed)
     currency = order.currency or "/".join(order.currencies) or config.currency

@@ -15,11 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import defusedxml.ElementTree as SafeET
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from lxml import etree
 from markupsafe import Markup
-from weasyprint import CSS
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from massinvoice.collector import collector_paused
@@ -27,7 +26,7 @@ from massinvoice.invoice.einvoice.sri import barcode
 from massinvoice.invoice.einvoice.sri.client import AUTHORISED
 from massinvoice.invoice.einvoice.sri.comprobante import IVA_CODES
 from massinvoice.invoice.einvoice.sri.state import SriDocument
-from massinvoice.invoice.render import FONTS, ParsedHTML, RestrictedFetcher, with_frame_room
+from massinvoice.invoice.render import FONTS, RestrictedFetcher
 from massinvoice.problems import MassInvoiceError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -139,14 +138,10 @@ class RideRenderer:
     def pdf(self, doc: SriDocument) -> bytes:
         """The RIDE PDF of an authorised document (NotAuthorised for any other)."""
         html = self.template.render(**ride_context(doc))
-        return with_frame_room(self._pdf, html, doc.clave)
-
-    def _pdf(self, html: str, clave: str) -> bytes:
-        root = SafeET.fromstring(html)  # well-formed by construction: expat, not HTML5
-        document = ParsedHTML(root, TEMPLATES.as_uri() + "/", self.fetcher)
-        with collector_paused(collect=1):
+        document = HTML(string=html, base_url=TEMPLATES.as_uri() + "/", url_fetcher=self.fetcher)
+        with collector_paused(collect=1):  # the document's cycles, once it is written
             return document.write_pdf(stylesheets=[self.css], font_config=self.font_config,
-                                      pdf_identifier=clave.encode())  # fmt: skip
+                                      pdf_identifier=doc.clave.encode())  # fmt: skip
 
 
 def render_ride(doc: SriDocument) -> bytes:
