@@ -77,6 +77,9 @@ class SriStub:
             return "DEVUELTA", [("35", str(exc))], ""
         self.requests.append(("reception", key))
         with self._lock:
+            code = self.refuse.pop(key, "")
+            if code:
+                return "DEVUELTA", [(code, "refused by the test")], key
             if key in dict(self.received):
                 return "DEVUELTA", [("43", "")], key
             if key in self.processing:  # taken, but the SRI says it is still working on it
@@ -86,9 +89,6 @@ class SriStub:
                     return "DEVUELTA", [problem], key
                 self.received.append((key, xml))
                 return "DEVUELTA", [("70", "")], key
-            code = self.refuse.pop(key, "")
-            if code:
-                return "DEVUELTA", [(code, "refused by the test")], key
             problem = self._check(root, xml, key)
             if problem:
                 return "DEVUELTA", [problem], key

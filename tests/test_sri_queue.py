@@ -204,9 +204,24 @@ def test_a_resend_the_sri_already_holds_answers_43_and_is_not_a_failure(registry
 def test_45_sequential_registered_never_makes_a_new_key(registry, stub, signer):
     [number] = issue(registry)
     doc = get_document(registry, number)
+    stub.refuse[doc.clave] = "45"  # the SRI holds the number under another key
+    report = queue(registry, stub, signer).run()
+    parked = get_document(registry, number)
+    assert parked.state == PARKED and parked.clave == doc.clave
+    assert [m.code for m in parked.messages] == ["45", "45"]
+    assert "another clave" in str(parked.messages[1]) and report.parked
+
+
+def test_45_for_a_number_the_sri_holds_under_our_key_is_looked_up(registry, stub, signer):
+    [number] = issue(registry)
+    q = queue(registry, stub, signer)
+    doc = get_document(registry, number)
+    signed = q._signed(doc)
+    SriClient(stub.url).send(signed)  # it got there under our key, with bytes we lost
+    q._store(doc, xml=signed)  # attempts lost as well: the queue does not know it was sent
     stub.refuse[doc.clave] = "45"
-    queue(registry, stub, signer).run()
-    assert get_document(registry, number).clave == doc.clave
+    assert q.run().authorised and get_document(registry, number).clave == doc.clave
+    assert [c for s, c in stub.requests if s == "reception"] == [doc.clave, doc.clave]
 
 
 def test_timeouts_http_500_and_refused_connections_leave_documents_queued(registry, stub, signer):

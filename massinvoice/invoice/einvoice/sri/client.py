@@ -7,8 +7,9 @@ is decided here, once (:func:`after_reception`, :func:`after_authorization`):
 
 * 43 (clave already registered) and 70 (still being processed) on reception mean the SRI has
   the document: ask for its authorisation; never send it again under a new key.
-* 45 (sequential already registered) means the number went out under this key before: ask for
-  the authorisation of the stored key; the numeric code is never chosen again.
+* 45 (sequential already registered) means the SRI holds this number already: if under the
+  stored key, its authorisation is asked for; if under another key (another system issued the
+  number), the document is parked for a person. The numeric code is never chosen again.
 * Any other DEVUELTA (35 structure, 39 signature, 52 totals, 65 date, 26 ...) parks the
   document with the SRI's messages for a person to fix and resend under the same number.
 * Several entries: AUTORIZADO wins. No entry at all is not success: poll again later.
@@ -40,6 +41,7 @@ SENT = "sent"  # received by the SRI, authorisation to be asked for
 AUTHORISED = "authorised"
 PARKED = "parked"  # refused: a person fixes it and it is resent under the same number
 QUEUED = "queued"  # not yet received (SRI down or not yet sent)
+SEQUENCE = "sequence"  # (an outcome only) the SRI holds the number: under which key?
 
 
 class SriUnavailable(Exception):
@@ -93,18 +95,25 @@ class Outcome:
 
 
 def after_reception(reception: Reception) -> Outcome:
-    """SENT when the SRI holds the document, PARKED (with its messages) when it refused it."""
+    """SENT when the SRI holds the document, PARKED (with its messages) when it refused it;
+    SEQUENCE (45) when it holds the number: the caller asks whether under this key."""
     if reception.state == RECIBIDA or reception.codes & ALREADY_RECEIVED:
         return Outcome(SENT, reception.messages)
     if SEQUENCE_TAKEN in reception.codes:
-        return Outcome(
-            SENT,
-            reception.messages,
-            notes=("sequential already registered: asking for the stored key",),
-        )
+        return Outcome(SEQUENCE, reception.messages)
     if reception.state == DEVUELTA:
         return Outcome(PARKED, reception.messages or (Message("", "DEVUELTA without message"),))
     raise SriUnavailable(f"the SRI answered an unknown reception state {reception.state!r}")
+
+
+def after_sequence_taken(reception: Reception, entries: tuple[Authorization, ...]) -> Outcome:
+    """After a 45: the stored key's entries decide; none means the number is at the SRI under
+    another key, which only a person can sort out (the SRI portal shows it)."""
+    if entries:
+        return after_authorization(entries)
+    note = Message(SEQUENCE_TAKEN, "the SRI holds this number under another clave de acceso",
+                   "look it up on the SRI's portal; this number is never issued again")  # fmt: skip
+    return Outcome(PARKED, (*reception.messages, note))
 
 
 def after_authorization(entries: tuple[Authorization, ...]) -> Outcome:

@@ -21,12 +21,14 @@ from massinvoice.invoice.einvoice.sri.client import (
     PARKED,
     QUEUED,
     SENT,
+    SEQUENCE,
     Message,
     Outcome,
     SriClient,
     SriUnavailable,
     after_authorization,
     after_reception,
+    after_sequence_taken,
 )
 from massinvoice.invoice.einvoice.sri.comprobante import build_factura
 from massinvoice.invoice.einvoice.sri.nota import build_nota_credito, compose_credit_note
@@ -124,7 +126,11 @@ class SriQueue:
         else:
             doc = self._store(doc, attempts=doc.attempts + 1)
         assert doc.xml is not None
-        return self._apply(doc, after_reception(self.client.send(doc.xml)))
+        reception = self.client.send(doc.xml)
+        outcome = after_reception(reception)
+        if outcome.state == SEQUENCE:  # the number is at the SRI: under this key or another?
+            outcome = after_sequence_taken(reception, self.client.authorization(doc.clave))
+        return self._apply(doc, outcome)
 
     def _ask(self, doc: SriDocument) -> SriDocument:
         return self._apply(doc, after_authorization(self.client.authorization(doc.clave)))
