@@ -50,6 +50,7 @@ from massinvoice.collector import collector_paused
 from massinvoice.config import load_config
 from massinvoice.invoice.document import Invoice
 from massinvoice.invoice.render import PAPER, Renderer
+from massinvoice.registry.numbering import Registry
 
 # Runs the command with a timestamp at each phase boundary, printed on stderr at the end.
 TIMELINE = r"""
@@ -138,6 +139,7 @@ def stages(invoices: list[Invoice], renderer: Renderer) -> dict[str, float]:
 def phases(work: Workload, jobs: int) -> dict[str, float]:
     """Seconds per phase of one invoice run (one more run, with timestamps)."""
     with tempfile.TemporaryDirectory() as tmp:
+        Registry(f"sqlite:///{tmp}/registry.sqlite", create=True).close()  # as init makes it
         done = subprocess.run(
             [sys.executable, "-c", TIMELINE, "invoice", str(work.sheet), "-o", f"{tmp}/out",
              "--jobs", str(jobs), "--config", str(work.config(False)),

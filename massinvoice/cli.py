@@ -272,9 +272,14 @@ def print_run(result: Any) -> None:
     if result.issued:
         first, last = result.issued[0].number, result.issued[-1].number
         click.echo(f"  numbers {first} .. {last}" if first != last else f"  number {first}")
-    recovered = sum(1 for i in result.issued if i.recovered)
+    recovered = sum(1 for i in result.issued if i.recovered and not i.adopted)
     if recovered:
         click.echo(f"  {recovered} finished for an interrupted earlier run")
+    adopted = sum(1 for i in result.issued if i.adopted)
+    if adopted:
+        click.echo(
+            f"  {adopted} issued by an interrupted earlier run, recorded in this run's records"
+        )
     totals: dict[str, Any] = {}
     for (_, currency), amount in result.issued_totals.items():
         totals[currency] = totals.get(currency, 0) + amount

@@ -374,6 +374,9 @@ def test_8_negative_start_bom_and_strict_as_one_code(workspace):
     )
     r = cli("registry", "list", "--config", path)
     assert r.exit_code == 2 and "series.start" in r.output and "1 or more" in r.output
+    path.write_text('seller = "Flores S.A."\n', encoding="utf-8")  # a string for a table
+    r = cli("registry", "list", "--config", path)
+    assert r.exit_code == 2 and "expected a table [seller]" in r.output, r.output
     path.write_bytes("\ufeff".encode() + f'strict = "zero_price"\n{text}'.encode())  # Notepad
     config = load_config(path)
     assert config.strict == ("zero_price",) and config.seller.name
@@ -475,3 +478,38 @@ def test_9_a_selection_resaved_as_csv_in_the_inbox_goes_to_errors(tmp_path, work
     (note,) = (folder / "errors").glob("*.error.txt")
     assert "selection workbook" in note.read_text("utf-8")
     assert not list((folder / "selections").glob("*"))
+
+
+def test_2_stopped_after_writing_its_manifest_a_run_is_not_recorded_twice(workspace, monkeypatch):
+    b = prepare(workspace, 3)
+    original = Registry.finish_run
+
+    def stop_before_saying_so(self, run_id, summary, *, recorded=True):
+        if recorded:
+            raise KeyboardInterrupt  # the manifest is written, the registry not told
+        original(self, run_id, summary, recorded=recorded)
+
+    with monkeypatch.context() as m:
+        m.setattr(Registry, "finish_run", stop_before_saying_so)
+        invoice(b, b.sheet, workspace / "out")
+    assert len(manifests(workspace / "out")) == 1
+    r = invoice(b, b.sheet, workspace / "out")
+    assert r.exit_code == 1 and "Issued 0 invoices" in r.output, r.output
+    assert check_day_two(url_of(workspace), workspace / "out")["issued"] == 3
+
+
+def test_3_a_damaged_pdf_of_an_unrecorded_invoice_is_listed_once_and_never_replaced(
+    workspace, monkeypatch
+):
+    b = prepare(workspace, 3)
+    out = workspace / "out"
+    with monkeypatch.context() as m:
+        interrupt_after(m, 2)
+        invoice(b, b.sheet, out)
+    damaged = out / "001-001-000000001.pdf"
+    damaged.write_bytes(b"%PDF-1.7 someone saved over it")
+    r = invoice(b, b.sheet, out)
+    assert r.exit_code == 1 and "never replaced" in r.output, r.output
+    assert damaged.read_bytes() == b"%PDF-1.7 someone saved over it"
+    (record,) = manifests(out)
+    assert sorted(i["number"][-1] for i in record["invoices"]) == ["1", "2", "3"]

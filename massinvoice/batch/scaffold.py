@@ -114,8 +114,9 @@ looks into it regularly. You only put files in and take files out.
 4. Put the saved sheet back into the "inbox" folder.
 
 5. The invoices appear in "invoices", in a folder named after the day (for example
-   invoices/2026-11-26): one PDF per invoice, register.xlsx (the list of invoices) and
-   report.txt (what was invoiced, and what was skipped and why). The sheet moves to "archive".
+   invoices/2026-11-26): one PDF per invoice and, in runs/ inside it, a folder for each run
+   with register.xlsx (the list of invoices) and report.txt (what was invoiced, and what was
+   skipped and why); runs.csv lists the runs. The sheet moves to "archive".
 
 If something is wrong with a file, it moves to the "errors" folder, with a file ending in
 .error.txt beside it. That file says what is wrong and what to do. Usually: correct the file,
@@ -151,8 +152,9 @@ la revisa cada cierto tiempo. Usted solo pone archivos y los retira.
 4. Ponga la hoja guardada otra vez en la carpeta "inbox".
 
 5. Las facturas aparecen en "invoices", en una carpeta con la fecha del día (por ejemplo
-   invoices/2026-11-26): un PDF por factura, register.xlsx (la lista de facturas) y report.txt
-   (lo facturado, y lo que se omitió y por qué). La hoja pasa a "archive".
+   invoices/2026-11-26): un PDF por factura y, en runs/ dentro de ella, una carpeta por
+   ejecución con register.xlsx (la lista de facturas) y report.txt (lo facturado, y lo que se
+   omitió y por qué); runs.csv lista las ejecuciones. La hoja pasa a "archive".
 
 Si algo está mal en un archivo, este pasa a la carpeta "errors", junto con un archivo que
 termina en .error.txt. Ese archivo explica qué está mal y qué hacer. Por lo general: corrija

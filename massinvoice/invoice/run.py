@@ -215,12 +215,16 @@ def _issue(
     """Number, render, mark issued, record: a run whose records are not written (interrupted,
     killed, a full disk) leaves what it issued to the next run's records."""
     registry.check_series(config.series, raise_start=options.raise_start)
-    run_id = registry.start_run(_run_info(plan.selection, options))
+    run_id = registry.start_run(
+        {**_run_info(plan.selection, options), "outdir": str(outdir.resolve())}
+    )
     recorded = False
     try:
         records = outputs.new_run_folder(outdir, run_id, dry_run=False)
         pending = registry.claim_pending(run_id)
-        kept, relost = _adopted(adopt_unrecorded(registry, run_id), outdir)
+        adopted = adopt_unrecorded(registry, run_id)
+        registry_file = {rec.number: (rec.file, rec.sha256) for rec in adopted}
+        kept, relost = _adopted(adopted, outdir)
         plan.drafts_kept = [inv for inv, _ in kept]
         reserved, conflicts = registry.reserve(
             config.series,
@@ -232,9 +236,14 @@ def _issue(
         jobs = ([_job(rec, True, outdir) for rec in pending] + relost
                 + [_job(rec, False, outdir) for rec in reserved])  # fmt: skip
         failures: dict[str, str] = {}
-        relocate_ = {inv.number for inv, _, _ in relost}
-        issued = [i for _, i in kept] + _render_all(jobs, config, options.jobs, registry, progress, failures,
-                                    relocate_)  # fmt: skip
+        lost = {inv.number: inv for inv, _, _ in relost}
+        rendered = _render_all(jobs, config, options.jobs, registry, progress, failures, set(lost))
+        # A lost PDF that cannot be rendered again is still listed, as the registry has it:
+        # every issued number stays in exactly one manifest (its failure is in the report).
+        issued = [i for _, i in kept] + rendered + [
+            _issued(inv, *registry_file[n], recovered=True, adopted=True)
+            for n, inv in lost.items() if n in failures
+        ]  # fmt: skip
         result = _result(plan, outdir, records, run_id, options, jobs, issued, failures)
         if sri is not None:  # send, poll, and write the RIDEs of what the SRI authorised
             report = sri.run()

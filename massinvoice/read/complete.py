@@ -30,8 +30,8 @@ def truncated(path: Path) -> Problem | None:
             tail = f.read()
     except OSError:
         return None  # the reader reports what cannot be opened
-    if not tail or tail.endswith((b"\n", b"\r")):
-        return None
+    if not tail or tail.endswith((b"\n", b"\r")) or b"\x00" in tail:
+        return None  # complete; or UTF-16 or binary, which the reader refuses as such
     text = tail.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
     lines = [ln for ln in text.split("\n")[1:] if ln.strip()]  # the first may be cut by _TAIL
     if len(lines) < 2:
