@@ -414,7 +414,8 @@ def check_seller(config: Config) -> None:
     if blanks:
         raise ConfigError(
             Problem("seller_placeholder",
-                    f"the seller's {' and '.join(blanks)} still hold the example values of 'massinvoice init'",
+                    f"the seller's {' and '.join(blanks)} still {'hold' if len(blanks) > 1 else 'holds'} "
+                    "the example values of 'massinvoice init'",
                     str(config.path or CONFIG_NAME), column="[seller]", level=CONFIG,
                     hint="fill in the company's real details in [seller]")
         )  # fmt: skip
