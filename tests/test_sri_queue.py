@@ -106,9 +106,11 @@ def test_the_key_is_stored_with_the_number_and_never_made_again(registry, stub, 
     numbers = issue(registry, 3)
     before = {d.number: d.clave for d in documents(registry)}
     assert set(before) == set(numbers) and len(set(before.values())) == 3
-    stub.faults = ["500", "500", "500"]  # the SRI is down for the first pass
+    stub.faults = ["500"]  # the SRI is down for the first pass
     report = queue(registry, stub, signer).run()
     assert len(report.waiting) == 3 and "HTTP 500" in report.waiting[0][1]
+    assert "not tried in this pass" in report.waiting[2][1]
+    assert len(stub.requests) == 0  # one request failed (500), the other two were not tried
     queue(registry, stub, signer).run()  # a rerun, as after a restart
     after = {d.number: (d.clave, d.state) for d in documents(registry)}
     assert after == {n: (before[n], AUTHORISED) for n in numbers}

@@ -44,6 +44,8 @@ from massinvoice.invoice.einvoice.sri.state import (
 from massinvoice.problems import InputError, RegistryError
 from massinvoice.registry.numbering import Registry
 
+UNAVAILABLE = "SRI unavailable"
+
 
 @dataclass
 class PollReport:
@@ -84,16 +86,23 @@ class SriQueue:
 
     def run(self, numbers: Iterable[str] = ()) -> PollReport:
         """One pass over the waiting documents (or just ``numbers``); the SRI being down leaves
-        them waiting with the reason, for the next pass."""
+        them waiting with the reason, for the next pass. Once the SRI cannot be reached, the
+        rest of the pass is not tried (a thousand timeouts would hold the run for hours)."""
         report = PollReport()
         wanted = set(numbers)
+        down = ""
         for doc in documents(self.registry, states=(QUEUED, SENT)):
             if wanted and doc.number not in wanted:
                 continue
             if doc.ambiente != self.settings.ambiente_code:
                 report.other_ambiente += 1
                 continue
+            if down:
+                report.waiting.append((doc, f"not tried in this pass: {down}"))
+                continue
             done = self.advance(doc)
+            if done.last_error.startswith(UNAVAILABLE):
+                down = done.last_error
             if done.state == AUTHORISED:
                 report.authorised.append(done)
             elif done.state == PARKED:
@@ -110,7 +119,7 @@ class SriQueue:
             if doc.state == SENT:
                 doc = self._ask(doc)
         except SriUnavailable as exc:
-            doc = self._store(doc, last_error=f"SRI unavailable: {exc}")
+            doc = self._store(doc, last_error=f"{UNAVAILABLE}: {exc}")
         except InputError as exc:  # it cannot be built as the data or config now stand
             found = tuple(Message(p.code, p.message, p.hint) for p in exc.problems)
             doc = self._store(doc, state=PARKED, messages=found)
