@@ -377,3 +377,24 @@ def test_void_takes_a_never_sent_invoice_out_of_the_queue_and_refuses_one_in_fli
         before_void(registry, second, annulled_on_portal=False, today=NOW.date())
     assert [d.number for d in q.run().authorised] == []  # never received: the SRI has no entry
     assert not stub.received and get_document(registry, first).state == "withdrawn"
+
+
+def test_a_pass_keeps_asking_while_the_sri_processes_then_leaves_the_rest(registry, stub, signer):
+    from massinvoice.invoice.einvoice.sri.flow import SriFlow
+
+    first, second = issue(registry, 2)
+    stub.in_process[get_document(registry, first).clave] = 2  # authorised on the third ask
+    stub.in_process[get_document(registry, second).clave] = 99  # still processing at the end
+    settings = replace(SETTINGS, url=stub.url, wait=10.0)
+    clock, slept = [0.0], []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    flow = SriFlow(registry, settings, signer, clock=lambda: NOW)
+    report = flow.run(sleep=sleep, monotonic=lambda: clock[0])
+    assert [d.number for d in report.authorised] == [first]
+    assert [d.number for d, _ in report.waiting] == [second]
+    assert slept == [1.0, 2.0, 4.0] and sum(slept) <= 10
+    assert len(stub.received) == 2  # asked again, never sent again

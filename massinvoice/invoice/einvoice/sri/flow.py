@@ -12,6 +12,7 @@ run or ``massinvoice sri poll``.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from massinvoice.invoice.einvoice.sri.clave import ecuador_date, split_number
 from massinvoice.invoice.einvoice.sri.client import AUTHORISED, PARKED, QUEUED, SriClient
 from massinvoice.invoice.einvoice.sri.comprobante import check_rules
 from massinvoice.invoice.einvoice.sri.p12 import SigningCertificate, load_signing_certificate
-from massinvoice.invoice.einvoice.sri.queue import PollReport, SriQueue
+from massinvoice.invoice.einvoice.sri.queue import UNAVAILABLE, PollReport, SriQueue
 from massinvoice.invoice.einvoice.sri.ride import RideRenderer, authorised_xml
 from massinvoice.invoice.einvoice.sri.settings import (
     SriSettings,
@@ -99,9 +100,23 @@ class SriFlow:
         if problems:
             raise InputError(problems)
 
-    def run(self, numbers: Iterable[str] = ()) -> PollReport:
-        """Send and poll the waiting documents (all of them, or just ``numbers``)."""
-        return self.queue.run(numbers)
+    def run(self, numbers: Iterable[str] = (), *, sleep: Callable[[float], None] = time.sleep,
+            monotonic: Callable[[], float] = time.monotonic) -> PollReport:  # fmt: skip
+        """Send and poll the waiting documents (all of them, or just ``numbers``), then keep
+        asking for those the SRI is still processing for up to ``wait`` seconds (the SRI takes
+        a few seconds to authorise); what is left waits for the next run or ``sri poll``."""
+        report = self.queue.run(numbers)
+        deadline, pause = monotonic() + self.settings.wait, 1.0
+        while report.waiting and monotonic() + pause <= deadline:
+            if any(why.startswith(UNAVAILABLE) or "not tried" in why for _, why in report.waiting):
+                break  # the SRI is down: asking again now would only wait again
+            sleep(pause)
+            pause = min(pause * 2, 8.0)
+            again = self.queue.run([d.number for d, _ in report.waiting])
+            report = PollReport(report.authorised + again.authorised,
+                                report.parked + again.parked, again.waiting,
+                                report.other_ambiente)  # fmt: skip
+        return report
 
     def write_files(self, number: str) -> list[Path]:
         """Write the RIDE and authorised XML of an authorised document where they are missing

@@ -55,6 +55,7 @@ class SriSettings:
     credit_note_format: str = "001-002-{seq:09d}"
     credit_note_series: str = "NC"
     timeout: float = 20.0  # seconds per SRI request
+    wait: float = 30.0  # seconds a run keeps asking for authorisations still in process
     url: str = ""  # the services' base URL; empty = SRI's host for the ambiente
     countries: dict[str, str] = field(default_factory=dict)  # market or ISO -> SRI 3 digits
     ports: dict[str, str] = field(default_factory=dict)  # market or country -> puertoDestino
@@ -147,6 +148,7 @@ def parse_sri(raw: dict[str, Any], name: str, config: Config | None = None) -> S
         if values.get("p12"):
             values["p12"] = str(config.resolve(values["p12"]))
     values["timeout"] = float(values.get("timeout", 20.0))
+    values["wait"] = float(values.get("wait", 30.0))
     return SriSettings(**values)
 
 
@@ -165,9 +167,9 @@ def _check_types(values: dict[str, Any], bad: Any) -> None:
         elif f.name == "plazo_dias":
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 bad(f.name, f"expected a whole number of days, got {value!r}")
-        elif f.name == "timeout":
+        elif f.name in ("timeout", "wait"):
             try:
-                if Decimal(str(value)) <= 0:
+                if Decimal(str(value)) < (0 if f.name == "wait" else Decimal("0.001")):
                     raise InvalidOperation
             except InvalidOperation:
                 bad(f.name, f"expected seconds above 0, got {value!r}")
