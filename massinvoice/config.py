@@ -157,6 +157,9 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     send: str = "off"  # off | after-invoice (the shared folder mails what it invoices)
     smtp: Smtp = field(default_factory=Smtp)
+    # Ecuador's SRI: the raw [sri] table, checked by massinvoice.invoice.einvoice.sri.settings
+    # (None: no SRI documents)
+    sri: dict[str, Any] | None = None
 
     @property
     def base_dir(self) -> Path:
@@ -241,7 +244,7 @@ _TEXT = ("currency", "registry", "template_dir", "customers", "invoice_date", "p
 _FLAGS = ("select_all",)
 _SECTIONS = (
     "seller", "series", "tax", "hs_codes", "fulls", "aliases", "limits", "strict", "status",
-    "smtp",
+    "smtp", "sri",
 )  # fmt: skip
 _KNOWN = (*_CHOICES, *_TEXT, *_FLAGS, *_SECTIONS)
 
@@ -324,6 +327,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
         strict=_strict(raw.get("strict", list(DEFAULT_STRICT)), check),
         limits=_limits(check.table("limits", raw.get("limits", {})), check),
         smtp=_smtp(check.table("smtp", raw.get("smtp", {})), check),
+        sri=check.table("sri", raw["sri"]) if "sri" in raw else None,  # checked by the SRI stage
     )
     if check.problems:
         raise ConfigError(check.problems)

@@ -298,6 +298,11 @@ def report_text(result: RunResult, selection: Selection, config: Config) -> str:
                 add(f"  {r.order_no:<20} {r.boxes:>4} {r.box_type:<3} {r.product[:40]:<40} "
                     f"{r.stems:>7,} stems  {inv.currency} {r.amount:>10,.2f}")  # fmt: skip
         add("")
+    if result.sri:
+        add("SRI electronic invoices (Ecuador): legal once AUTORIZADO")
+        add("-" * 60)
+        lines += result.sri
+        add("")
     if result.skipped:
         add("Skipped orders and why")
         add("-" * 60)

@@ -185,7 +185,8 @@ class Registry:
         self._run("retire", lambda conn: identity.retire(conn, to, self._now(conn)),
                   check_retired=False)  # fmt: skip
 
-    # --- other stages' records in this registry (massinvoice.send keeps its sends here) ------
+    # --- other stages' records in this registry (massinvoice.send its sends, the SRI its
+    # documents) -----------------------------------------------------------------------------
 
     def transaction(self, what: str, work: Callable[[Connection], T], *, write: bool = True) -> T:
         """``work`` in one transaction, retried on races; database errors as RegistryError."""
@@ -272,12 +273,15 @@ class Registry:
     def reserve(
         self, series: Series, drafts: Sequence[Draft], run_id: str, *,
         lease_seconds: int | None = None,
+        with_numbers: Callable[[Connection, Records], None] | None = None,
     ) -> tuple[Records, Conflicts]:  # fmt: skip
         """Number every draft whose orders are all free, as pending, in one short transaction.
 
         Drafts with an order already held (by any invoice, or by an earlier draft of the same
         call) come back as Conflicts naming the holders. All or nothing: a failure consumes no
         number and claims no order; a race with another machine is retried from the start.
+        ``with_numbers`` writes what must be stored with the numbers in the same transaction
+        (the SRI's claves de acceso).
         """
         drafts = list(drafts)
         for draft in drafts:
@@ -342,9 +346,21 @@ class Registry:
                     raise _LostRace  # another series' run took an order just now: start again
                 conn.execute(update(series_table).where(series_table.c.name == series.name)
                              .values(next_seq=seq))  # fmt: skip
+                if with_numbers is not None:
+                    with_numbers(conn, records)
             return records, conflicts
 
         return self._run("reserve", work, retries=_RETRIES)
+
+    # --- for the stages that keep their own tables in the registry (SRI documents) ------------
+
+    def take_number(self, conn: Connection, series: Series) -> tuple[str, int]:
+        """The next number of ``series`` (a series of documents without orders, such as credit
+        notes), taken in ``conn``'s transaction: gap-free, never given twice."""
+        seq = self._lock_series(conn, series)
+        conn.execute(update(series_table).where(series_table.c.name == series.name)
+                     .values(next_seq=seq + 1))  # fmt: skip
+        return series.number(seq), seq
 
     def _insert(self, table: Table) -> Any:
         """INSERT with this backend's ON CONFLICT clause available."""
