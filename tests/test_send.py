@@ -396,3 +396,28 @@ def test_a_bad_address_in_the_directory_is_listed_not_sent(billing: Billing) -> 
 def _rewrite(path: Path, line: str) -> Path:
     path.write_text(path.read_text().replace("timeout = 10", f"timeout = 10\n{line}"))
     return path
+
+
+def test_an_sri_invoice_goes_only_once_authorised_with_its_ride_and_xml(
+    billing: Billing, tmp_path: Path
+) -> None:
+    """With [sri], an invoice is a tax document only once the SRI authorised it: until its RIDE
+    and authorised XML are beside its PDF it is not sent; then both go with it."""
+    from dataclasses import replace
+
+    from massinvoice.invoice.einvoice.sri.flow import ride_paths
+
+    billing.config = replace(billing.config, sri={"ambiente": "pruebas"})
+    waiting = billing.send(dry_run=True, eml_dir=tmp_path / "early")
+    assert {i.code for i in waiting.items} <= {"not_authorised", "no_address"}
+    assert "not_authorised" in {i.code for i in waiting.items}
+    first = billing.numbers[0]
+    ride, xml = ride_paths(billing.run, first)
+    ride.write_bytes(b"%PDF-1.7 RIDE")
+    xml.write_bytes(b"<autorizacion/>")
+    billing.send(dry_run=True, eml_dir=tmp_path / "out")
+    msg = email.message_from_bytes((tmp_path / "out" / f"{first}.eml").read_bytes(),
+                                   policy=email.policy.default)  # fmt: skip
+    names = [part.get_filename() for part in msg.iter_attachments()]
+    assert names == [f"{first}.pdf", ride.name, xml.name]
+    assert not (tmp_path / "out" / f"{billing.numbers[1]}.eml").exists()

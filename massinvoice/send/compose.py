@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -90,9 +91,11 @@ class Composer:
         return email.utils.make_msgid(domain=self.domain)
 
     def compose(
-        self, invoice: Invoice, pdf: Path, to: tuple[str, ...], language: str, message_id: str
-    ) -> Composed:
-        """The message for ``invoice``, to ``to``, in ``language``, with ``pdf`` attached."""
+        self, invoice: Invoice, pdf: Path, to: tuple[str, ...], language: str, message_id: str,
+        extras: Sequence[Path] = (),
+    ) -> Composed:  # fmt: skip
+        """The message for ``invoice``, to ``to``, in ``language``, with ``pdf`` attached, and
+        ``extras`` after it (an SRI invoice's RIDE and authorised XML)."""
         smtp = self.config.smtp
         envelope = Envelope(self.sender, to, smtp.cc, smtp.bcc, smtp.reply_to)
         subject, text, html = self._render(invoice, language)
@@ -111,8 +114,10 @@ class Composer:
         msg.set_content(text, cte="quoted-printable")
         if html is not None:
             msg.add_alternative(html, subtype="html", cte="quoted-printable")
-        msg.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf",
-                           filename=pdf.name)  # fmt: skip
+        for path in (pdf, *extras):
+            subtype = "xml" if path.suffix.lower() == ".xml" else "pdf"
+            msg.add_attachment(path.read_bytes(), maintype="application", subtype=subtype,
+                               filename=path.name)  # fmt: skip
         return Composed(invoice.number, message_id, envelope, msg.as_bytes(), international)
 
     def _render(self, invoice: Invoice, language: str) -> tuple[str, str, str | None]:

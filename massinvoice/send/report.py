@@ -36,6 +36,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "void": ("void: never sent", "anulada: nunca se envía"),
     "not_issued": ("not issued in the registry", "no emitida en el registro"),
     "pdf_missing": ("its PDF is missing", "falta su PDF"),
+    "not_authorised": ("not authorised by the SRI yet (its RIDE and XML are not there): "
+                       "run massinvoice sri poll, then send again",
+                       "aún no autorizada por el SRI (faltan su RIDE y su XML): ejecute "
+                       "massinvoice sri poll y vuelva a enviar"),
     "pdf_changed": ("its PDF differs from the one issued (SHA-256)",
                     "su PDF difiere del emitido (SHA-256)"),
 }  # fmt: skip

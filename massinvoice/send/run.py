@@ -15,6 +15,7 @@ import massinvoice.send.records as records
 from massinvoice.config import Config
 from massinvoice.files import atomic_write_bytes, sha256_file
 from massinvoice.invoice.document import Invoice
+from massinvoice.invoice.einvoice.sri.flow import ride_paths
 from massinvoice.model import Customer
 from massinvoice.problems import InputError, Problem
 from massinvoice.read import load_customers
@@ -110,7 +111,7 @@ def _send_all(
             record, number = target.record, target.record.number
             customer = record.customer
             last = latest.get(number)
-            skip = _skip(target, last, number in resend)
+            skip = _skip(target, last, number in resend, config)
             invoice = _invoice(record) if skip is None else None
             to, wrong, language = (
                 _recipients(invoice, directory, config) if invoice else ((), (), "")
@@ -128,7 +129,8 @@ def _send_all(
             assert invoice is not None
             reuse = last is not None and last.status in ("ambiguous", "failed", "pending")
             message_id = last.message_id if reuse and last else composer.new_message_id()
-            message = composer.compose(invoice, target.pdf, to, language, message_id)
+            extras = _sri_files(target) if config.sri is not None else ()
+            message = composer.compose(invoice, target.pdf, to, language, message_id, extras)
             if options.dry_run:
                 result.items.append(_write_eml(message, options, result, customer))
                 continue
@@ -163,7 +165,9 @@ def _deliver(
                 outcome.reply)  # fmt: skip
 
 
-def _skip(target: Target, last: records.SendRecord | None, resend: bool) -> Item | None:
+def _skip(
+    target: Target, last: records.SendRecord | None, resend: bool, config: Config
+) -> Item | None:
     """Why this invoice is not sent in this run, or None to send it."""
     record = target.record
     number, customer = record.number, record.customer
@@ -184,7 +188,14 @@ def _skip(target: Target, last: records.SendRecord | None, resend: bool) -> Item
         return Item(number, customer, "pdf_missing", str(target.pdf))
     if target.sha256 and sha256_file(target.pdf) != target.sha256:
         return Item(number, customer, "pdf_changed", str(target.pdf))
+    if config.sri is not None and not all(p.is_file() for p in _sri_files(target)):
+        return Item(number, customer, "not_authorised", str(_sri_files(target)[0]))
     return None
+
+
+def _sri_files(target: Target) -> tuple[Path, Path]:
+    """An SRI invoice's RIDE and authorised XML, which go with it (they exist once AUTORIZADO)."""
+    return ride_paths(target.pdf.parent, target.record.number)
 
 
 def _recipients(
