@@ -354,7 +354,7 @@ def _read_in_worker(
                         return "too_large", (name, width, "columns", max_columns, "max_columns")
                     if height * width > max_cells:
                         return "too_large", (name, height * width, "cells", max_cells, "max_cells")
-                    rows = sheet.to_python(skip_empty_area=False)
+                    rows = _shared_texts(sheet.to_python(skip_empty_area=False))
                 except MemoryError:
                     return "memory", None
                 except BaseException as exc:
@@ -363,6 +363,14 @@ def _read_in_worker(
         finally:
             book.close()
     return "sheets", sheets
+
+
+def _shared_texts(rows: list[list[Any]]) -> list[list[Any]]:
+    """The rows with each distinct text one object: an export repeats its customers, products
+    and dates thousands of times, and one object each is sent back once and hashed once."""
+    seen: dict[str, str] = {}
+    one = seen.setdefault
+    return [[one(c, c) if type(c) is str else c for c in row] for row in rows]
 
 
 def _engine_text(exc: BaseException) -> str:
