@@ -81,6 +81,7 @@ def main() -> None:
     1. massinvoice select orders.xlsx -o selection.xlsx     colour-coded sheet to mark
     2. (open it in Excel or LibreOffice, type X in Select, save)
     3. massinvoice invoice selection.xlsx -o invoices/      numbered PDFs, register, report
+    4. massinvoice send invoices/                          e-mail them, each once
 
     Try it on the bundled samples: massinvoice demo demo-out
     """
@@ -340,6 +341,8 @@ def print_run(result: Any) -> None:
             click.echo(f"  {s.order_no}: {s.reason}")
         if len(result.skipped) > 10:
             click.echo(f"  ... {len(result.skipped) - 10} more in the report")
+    for line in result.sri[:12]:  # Ecuador's SRI: authorised, parked, waiting
+        click.echo(line)
     if result.edits:
         click.echo(f"{len(result.edits)} corrections from the sheet used (listed in the report).")
     ok = "OK" if result.control_ok else "CHECK"
@@ -405,27 +408,118 @@ def demo(outdir, jobs) -> None:
     is_flag=True,
     help="Make its orders invoiceable again (they get a new number).",
 )
+@click.option("--annulled-on-portal", is_flag=True,
+              help="SRI (Ecuador): the authorised invoice was annulled on the SRI's portal; "
+              "record that, then void it.")  # fmt: skip
 @config_option
 @registry_option
 @friendly
-def void(number, reason, release_orders, config_path, registry_url) -> None:
+def void(number, reason, release_orders, annulled_on_portal, config_path, registry_url) -> None:
     """Void an issued invoice: the number stays recorded with its reason, never reused.
 
     \b
     Example:
       massinvoice void 001-001-000000042 --reason "wrong customer" --release-orders
     """
+    from massinvoice.invoice.einvoice.sri import flow as sri_flow
     from massinvoice.registry.numbering import Registry
     from massinvoice.registry.void import describe, void_invoice
 
     config = _config(config_path)
     registry = Registry(registry_url or config.registry_url)
     try:
+        after = sri_flow.before_void(registry, number, annulled_on_portal=annulled_on_portal,
+                                     today=sri_flow.today_for(config))  # fmt: skip
         outcome = void_invoice(registry, number, reason, release_orders=release_orders)
+        note = after()
     finally:
         registry.close()
     for line in describe(outcome, reason):
         click.echo(line)
+    if note:
+        click.echo(f"SRI: {note}")
+
+
+# --- send: e-mail the issued invoices (massinvoice.send) ---------------------------------------
+
+
+@main.command()
+@click.argument("run_folder", required=False, type=click.Path(file_okay=False, exists=True))
+@click.option("--since", metavar="YYYY-MM-DD", help="Invoices dated from this day on.")
+@click.option("--until", metavar="YYYY-MM-DD", help="Invoices dated up to this day.")
+@click.option(
+    "-n",
+    "--number",
+    "numbers",
+    multiple=True,
+    metavar="NUMBER",
+    help="An invoice number (repeatable).",
+)
+@click.option(
+    "--resend",
+    multiple=True,
+    metavar="NUMBER",
+    help="Send this invoice again on purpose, or after an interrupted send (repeatable).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Write the .eml files; contact no server, record nothing."
+)
+@click.option(
+    "--eml-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where --dry-run writes (default: emails/ in RUN_FOLDER, else here).",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where the send report is written (default: RUN_FOLDER).",
+)
+@config_option
+@registry_option
+@friendly
+def send(run_folder, since, until, numbers, resend, dry_run, eml_dir, report_dir, config_path,
+         registry_url) -> None:  # fmt: skip
+    """E-mail issued invoices to their customers, each once: an invoice run's folder, a range
+    of invoice dates, or numbers.
+
+    Addresses and languages come from the customer directory; the server from [smtp] in the
+    config; the password from $MASSINVOICE_SMTP_PASSWORD. Exit code 1 when any invoice was not
+    sent (no address, refused, interrupted); the report says why.
+
+    \b
+    Examples:
+      massinvoice send invoices/2026-11-20 --dry-run       look at the e-mails first
+      massinvoice send invoices/2026-11-20
+      massinvoice send --since 2026-11-01 --until 2026-11-30
+      massinvoice send --resend 001-001-000000042
+    """
+    from massinvoice.send import SendOptions, send_invoices
+
+    if not (run_folder or since or until or numbers or resend):
+        raise click.UsageError("say what to send: a run folder, --since/--until, -n or --resend")
+    config = _config(config_path)
+    options = SendOptions(
+        run_folder=Path(run_folder) if run_folder else None, since=_date(since, "--since"),
+        until=_date(until, "--until"), numbers=tuple(numbers), resend=tuple(resend),
+        dry_run=dry_run, eml_dir=Path(eml_dir) if eml_dir else None,
+        report_dir=Path(report_dir) if report_dir else None,
+    )  # fmt: skip
+    if options.since and options.until and options.since > options.until:
+        raise click.BadParameter("--since is after --until", param_hint="--since")
+    result = send_invoices(config, options, registry_url=registry_url, echo=click.echo)
+    if result.report_path:  # the summary here, every invoice's line in the file
+        click.echo("\n".join(result.report.splitlines()[:3]))
+        click.echo(f"Report: {result.report_path}")
+    else:
+        click.echo(result.report)
+    if not result.items:
+        click.secho("No invoices to send.", fg="yellow")
+    sys.exit(result.exit_code)
+
+
+# --- end of send --------------------------------------------------------------------------------
 
 
 @main.group()
@@ -447,17 +541,20 @@ def registry_list(state, limit, config_path, registry_url) -> None:
       massinvoice registry list --state void
     """
     from massinvoice.registry.numbering import Registry
+    from massinvoice.send.records import latest
 
     config = _config(config_path)
     reg = Registry(registry_url or config.registry_url)
     try:
         records = reg.list(state=state, limit=limit)
+        sent = latest(reg, [r.number for r in records])  # e-mail: the last send's status
     finally:
         reg.close()
     for r in records:
         extra = f"  ({r.reason})" if r.reason else ""
+        mail = sent[r.number].status if r.number in sent else "-"
         click.echo(
-            f"{r.number:<22} {r.state:<8} {r.date}  {r.customer[:32]:<32} {r.currency} {r.total:>12,.2f}  {', '.join(r.orders)}{extra}"
+            f"{r.number:<22} {r.state:<8} {mail:<9} {r.date}  {r.customer[:32]:<32} {r.currency} {r.total:>12,.2f}  {', '.join(r.orders)}{extra}"
         )
     click.echo(f"{len(records)} invoices")
 
@@ -582,3 +679,180 @@ def watch(folder, interval, settle, min_age, stale_lock, jobs, strict, config_pa
             min_age=min_age, lock_max_age=stale_lock, jobs=jobs, strict=strict,
         )  # fmt: skip
     click.echo(f"Stopped after {passes} passes.")
+
+
+# --- Ecuador's SRI: electronic invoices (massinvoice.invoice.einvoice.sri) ----------------------
+
+
+def _sri_run(
+    config_path: str | None, registry_url: str, output: str | None, work: Callable
+) -> None:
+    """Open the registry and the SRI step, run ``work(flow)``, print its report, exit 1 while
+    documents are parked or waiting."""
+    from massinvoice.invoice.einvoice.sri import flow as sri_flow
+    from massinvoice.registry.numbering import Registry
+
+    config = _config(config_path)
+    with Registry(registry_url or config.registry_url) as reg:
+        flow = sri_flow.required(config, reg, fallback_dir=Path(output) if output else None)
+        report = work(flow)
+    for line in report.lines():
+        click.echo(line)
+    for path in flow.written:
+        click.echo(f"  wrote {path}")
+    if report.parked or report.waiting:
+        sys.exit(EXIT_PARTIAL)
+
+
+_sri_output = click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for RIDEs whose invoice folder is gone (default: here).",
+)
+
+
+@main.group()
+def sri() -> None:
+    """Ecuador's SRI: send, authorise and follow electronic invoices (see the README)."""
+
+
+@sri.command("poll")
+@_sri_output
+@config_option
+@registry_option
+@friendly
+def sri_poll(output, config_path, registry_url) -> None:
+    """Send what waits and ask the SRI for authorisations; write the RIDE of each authorised one.
+
+    Resumes after a kill or an SRI outage; nothing is numbered or sent twice. Exit 1 while some
+    document is parked (refused: fix and 'sri resend') or still waiting.
+
+    \b
+    Example:
+      massinvoice sri poll
+    """
+    _sri_run(config_path, registry_url, output, lambda flow: flow.run())
+
+
+@sri.command("check")
+@config_option
+@friendly
+def sri_check(config_path) -> None:
+    """Check the SRI set-up without sending anything: settings, certificate and its password,
+    and that the SRI's services of the ambiente answer. Exit 1 on a problem.
+
+    \b
+    Example:
+      MASSINVOICE_SRI_PASSWORD=... massinvoice sri check
+    """
+    from massinvoice.invoice.einvoice.sri.flow import check_setup
+
+    facts, problems = check_setup(_config(config_path))
+    for line in facts:
+        click.echo(line)
+    for line in problems:
+        click.secho(f"problem: {line}", fg="red")
+    if problems:
+        sys.exit(EXIT_PARTIAL)
+    click.secho("SRI set-up OK", fg="green")
+
+
+@sri.command("resend")
+@click.argument("number")
+@_sri_output
+@config_option
+@registry_option
+@friendly
+def sri_resend(number, output, config_path, registry_url) -> None:
+    """Resend a parked document under the same number and key, rebuilt from the current config.
+
+    \b
+    Example:
+      massinvoice sri resend 001-001-000004561
+    """
+    from massinvoice.invoice.einvoice.sri.state import requeue
+
+    def work(flow):
+        requeue(flow.registry, number)
+        return flow.run([number])
+
+    _sri_run(config_path, registry_url, output, work)
+
+
+@sri.command("ride")
+@click.argument("number")
+@_sri_output
+@config_option
+@registry_option
+@friendly
+def sri_ride(number, output, config_path, registry_url) -> None:
+    """Write the RIDE and authorised XML of an authorised document where they are missing.
+
+    \b
+    Example:
+      massinvoice sri ride 001-001-000004561 -o rides/
+    """
+    from massinvoice.invoice.einvoice.sri import flow as sri_flow
+    from massinvoice.registry.numbering import Registry
+
+    config = _config(config_path)
+    with Registry(registry_url or config.registry_url) as reg:
+        flow = sri_flow.required(config, reg, fallback_dir=Path(output) if output else None)
+        written = flow.write_files(number)
+    for path in written:
+        click.echo(f"wrote {path}")
+    if not written:
+        click.echo(f"the RIDE and XML of {number} are already written")
+
+
+@sri.command("list")
+@config_option
+@registry_option
+@friendly
+def sri_list(config_path, registry_url) -> None:
+    """List SRI documents: number, state, clave de acceso, the SRI's last message."""
+    from massinvoice.invoice.einvoice.sri.state import documents
+    from massinvoice.registry.numbering import Registry
+
+    config = _config(config_path)
+    with Registry(registry_url or config.registry_url) as reg:
+        docs = documents(reg)
+    for d in docs:
+        last = "; ".join(map(str, d.messages)) or d.last_error
+        click.echo(f"{d.number:<20} {d.kind:<16} {d.state:<10} {d.clave}  {last}")
+    click.echo(f"{len(docs)} SRI documents")
+
+
+@main.command("credit-note")
+@click.argument("number")
+@click.option("--reason", required=True, help="Why (the SRI's 'motivo', printed on the RIDE).")
+@click.option("--lines", default="", metavar="1,3",
+              help="Credit only these lines of the invoice (default: all of it).")  # fmt: skip
+@_sri_output
+@config_option
+@registry_option
+@friendly
+def credit_note(number, reason, lines, output, config_path, registry_url) -> None:
+    """SRI (Ecuador): a signed, authorised nota de crédito for an authorised invoice.
+
+    \b
+    Example:
+      massinvoice credit-note 001-001-000004561 --reason "flores congeladas" --lines 2
+    """
+    from massinvoice.invoice.einvoice.sri.state import create_credit_note
+
+    try:
+        positions = [int(x) for x in lines.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise click.BadParameter(f"{lines!r} is not a list of line numbers like 1,3",
+                                 param_hint="--lines") from None  # fmt: skip
+
+    def work(flow):
+        note = create_credit_note(flow.registry, flow.settings, number, reason=reason,
+                                  positions=positions)  # fmt: skip
+        click.echo(f"credit note {note.number} for invoice {number} ({note.clave})")
+        return flow.run([note.number])
+
+    _sri_run(config_path, registry_url, output, work)

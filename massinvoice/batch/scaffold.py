@@ -42,6 +42,8 @@ select_all = false           # pre-mark every invoiceable order with X
 select_status = "non-invoiced"
 # Factur-X / ZUGFeRD (EN 16931) XML inside each PDF, for EU importers:
 einvoice = "off"             # off | directory (customers whose E-Invoice column says yes) | all
+# E-mail each invoice run as it is issued (see [smtp] below): off | after-invoice
+send = "off"
 
 [seller]
 name = "{seller}"
@@ -90,6 +92,16 @@ EB = "0.125"
 
 # profile = "odoo"   # force a layout: odoo, erpnext, dolibarr, quickbooks, komet, flower, generic
 #                    # (put it above [seller]); default: detected from each export's header
+
+# [smtp]     # the mail server for 'massinvoice send' and send = "after-invoice"
+# host = "smtp.example.com"
+# port = 587
+# security = "starttls"        # starttls | tls (port 465) | none (local relay only)
+# user = "billing@example.com"
+#   the password never goes here: set MASSINVOICE_SMTP_PASSWORD on the machine that sends
+# sender = "Billing <billing@example.com>"   # default: the seller's name and email
+# bcc = ["archive@example.com"]
+# reply_to = "accounts@example.com"
 
 [limits]     # what an input file may be or expand to before it is refused
 max_file_mb = 200
