@@ -100,9 +100,7 @@ class Line:
     @property
     def quantity(self) -> int | Decimal:
         """How many units the price applies to."""
-        if self.qty is not None:
-            return self.qty
-        return self.bunches if self.unit == "bunch" else self.stems
+        return priced_quantity(self.qty, self.unit, self.bunches, self.stems)
 
     @property
     def computed_amount(self) -> Decimal:
@@ -113,6 +111,14 @@ class Line:
         """Full-box equivalents of the line's boxes (FB 1, HB 0.5, QB 0.25, EB 0.125 by default;
         an unknown box type counts 0)."""
         return Decimal(self.boxes) * factors.get(self.box_type.strip().upper(), Decimal(0))
+
+
+def priced_quantity(qty: Decimal | None, unit: str, bunches: int, stems: int) -> int | Decimal:
+    """How many units a line's price applies to: the exported quantity when the export counts in
+    its own unit, else its bunches (priced per bunch) or its stems."""
+    if qty is not None:
+        return qty
+    return bunches if unit == "bunch" else stems
 
 
 def status_of(invoice_no: str, boxes: int, packed_boxes: int, delivered: str = "") -> Status:

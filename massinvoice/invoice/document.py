@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from massinvoice.config import Config
-from massinvoice.model import Customer, Line, Order, money
+from massinvoice.model import Customer, Line, Order, money, priced_quantity
 from massinvoice.problems import ROW, InputError, Problem
 
 LANGUAGES = ("en", "es")
@@ -52,9 +52,7 @@ class InvoiceLine:
     @property
     def quantity(self) -> int | Decimal:
         """How many units the price applies to."""
-        if self.qty is not None:
-            return self.qty
-        return self.bunches if self.unit == "bunch" else self.stems
+        return priced_quantity(self.qty, self.unit, self.bunches, self.stems)
 
     @property
     def product(self) -> str:

@@ -14,7 +14,7 @@ unknown country) is found here first, as problems naming the invoice: :func:`che
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -121,14 +121,7 @@ def build_factura(
     sub(info, "totalSinImpuestos", amount(invoice.subtotal))
     sub(info, "incoTermTotalSinImpuestos", incoterm)
     sub(info, "totalDescuento", "0.00")
-    totals = sub(info, "totalConImpuestos")
-    for tax in invoice.taxes:
-        t = sub(totals, "totalImpuesto")
-        sub(t, "codigo", IVA)
-        sub(t, "codigoPorcentaje", IVA_CODES[tax.rate])
-        sub(t, "baseImponible", amount(tax.base))
-        sub(t, "tarifa", amount(tax.rate))
-        sub(t, "valor", amount(tax.amount))
+    tax_totals(info, invoice.taxes, with_rate=True)
     sub(info, "propina", "0.00")
     sub(info, "fleteInternacional", amount(costs.flete))
     sub(info, "seguroInternacional", amount(costs.seguro))
@@ -332,3 +325,17 @@ def _six(value: Decimal) -> str:
 
 def to_bytes(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def tax_totals(parent: etree._Element, taxes: Sequence[TaxAmount], *, with_rate: bool) -> None:
+    """``totalConImpuestos``: one ``totalImpuesto`` per tax line (IVA; ``tarifa`` in a factura,
+    not in a nota de crédito)."""
+    totals = sub(parent, "totalConImpuestos")
+    for tax in taxes:
+        t = sub(totals, "totalImpuesto")
+        sub(t, "codigo", IVA)
+        sub(t, "codigoPorcentaje", IVA_CODES[tax.rate])
+        sub(t, "baseImponible", amount(tax.base))
+        if with_rate:
+            sub(t, "tarifa", amount(tax.rate))
+        sub(t, "valor", amount(tax.amount))

@@ -17,8 +17,6 @@ from lxml import etree
 from massinvoice.invoice.document import Invoice, InvoiceLine, TaxAmount
 from massinvoice.invoice.einvoice.sri.clave import FACTURA, NOTA_CREDITO
 from massinvoice.invoice.einvoice.sri.comprobante import (
-    IVA,
-    IVA_CODES,
     MAX_CAMPOS,
     amount,
     buyer,
@@ -29,6 +27,7 @@ from massinvoice.invoice.einvoice.sri.comprobante import (
     invoice_fields,
     line_body,
     sub,
+    tax_totals,
     to_bytes,
 )
 from massinvoice.invoice.einvoice.sri.settings import SriSettings
@@ -107,13 +106,7 @@ def build_nota_credito(note: CreditNote, settings: SriSettings, key: str) -> byt
     sub(info, "totalSinImpuestos", amount(note.subtotal))
     sub(info, "valorModificacion", amount(note.total))
     sub(info, "moneda", "DOLAR" if invoice.currency == "USD" else invoice.currency)
-    totals = sub(info, "totalConImpuestos")
-    for tax in note.taxes:
-        t = sub(totals, "totalImpuesto")
-        sub(t, "codigo", IVA)
-        sub(t, "codigoPorcentaje", IVA_CODES[tax.rate])
-        sub(t, "baseImponible", amount(tax.base))
-        sub(t, "valor", amount(tax.amount))
+    tax_totals(info, note.taxes, with_rate=False)
     sub(info, "motivo", clean(note.reason))
     details = sub(root, "detalles")
     for x in note.lines:
