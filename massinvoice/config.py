@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from massinvoice.problems import CONFIG, ConfigError, Problem
+from massinvoice.problems import CONFIG, Code, ConfigError, Problem
 
 CONFIG_NAME = "massinvoice.toml"
 ENV_VAR = "MASSINVOICE_CONFIG"
@@ -149,7 +149,7 @@ def load_config(path: str | Path | None = None, *, search: bool = True) -> Confi
     except FileNotFoundError:
         raise ConfigError(
             Problem(
-                "config_missing",
+                Code.CONFIG_MISSING,
                 "config file not found",
                 name,
                 level=CONFIG,
@@ -159,7 +159,7 @@ def load_config(path: str | Path | None = None, *, search: bool = True) -> Confi
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(
             Problem(
-                "config_syntax",
+                Code.CONFIG_SYNTAX,
                 f"not valid TOML: {exc}",
                 name,
                 level=CONFIG,
@@ -175,7 +175,9 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
     name = str(path) if path else "<config>"
 
     def bad(key: str, message: str, hint: str = "") -> None:
-        problems.append(Problem("config_value", message, name, column=key, hint=hint, level=CONFIG))
+        problems.append(
+            Problem(Code.CONFIG_VALUE, message, name, column=key, hint=hint, level=CONFIG)
+        )
 
     scalars: dict[str, Any] = {}
     simple = {f.name for f in fields(Config)} - {

@@ -47,7 +47,7 @@ from massinvoice.batch.scaffold import FOLDERS, check_seller, error_note
 from massinvoice.batch.scaffold import init_folder as _init_folder
 from massinvoice.config import CONFIG_NAME, Config, load_config
 from massinvoice.files import atomic_write_text, sha256_file
-from massinvoice.problems import InputError, Problem
+from massinvoice.problems import Code, InputError, Problem
 
 log = logging.getLogger("massinvoice.batch.runner")
 Echo = Callable[[str], None]
@@ -236,7 +236,7 @@ def check_folder(folder: Path) -> None:
     """Refuse a folder that was never set up with ``massinvoice init``; add missing subfolders."""
     if not (folder / "inbox").is_dir():
         raise InputError(
-            Problem("not_batch_folder", "not a massinvoice folder (it has no inbox/)", str(folder),
+            Problem(Code.NOT_BATCH_FOLDER, "not a massinvoice folder (it has no inbox/)", str(folder),
                     level="file", hint=f"create one with: massinvoice init {folder}")
         )  # fmt: skip
     for name in FOLDERS:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from massinvoice.config import CONFIG_NAME, Config
 from massinvoice.files import atomic_write_text, new_temp_beside
-from massinvoice.problems import CONFIG, ConfigError, InputError, Problem
+from massinvoice.problems import CONFIG, Code, ConfigError, InputError, Problem
 
 CONFIG_TEMPLATE = """\
 # massinvoice configuration. Every setting is optional except [seller], which every invoice needs.
@@ -227,7 +227,7 @@ def check_seller(config: Config) -> None:
     ]
     if blanks:
         raise ConfigError(
-            Problem("seller_placeholder",
+            Problem(Code.SELLER_PLACEHOLDER,
                     f"the seller's {' and '.join(blanks)} still hold the example values of 'massinvoice init'",
                     str(config.path or CONFIG_NAME), column="[seller]", level=CONFIG,
                     hint="fill in the company's real details in [seller]")

@@ -20,7 +20,7 @@ from typing import Any
 
 from massinvoice.config import Config
 from massinvoice.model import Customer, Line, Order, money
-from massinvoice.problems import ROW, InputError, Problem
+from massinvoice.problems import ROW, Code, InputError, Problem
 
 LANGUAGES = ("en", "es")
 PARTIAL_MODES = ("ordered", "packed", "skip")  # 'skip' reaches us only for whole orders
@@ -179,13 +179,13 @@ def compose_invoice(
         line.currency or order.currency for order in orders for line in order.lines
     )
     if len(currencies) > 1:
-        problems.append(_problem(first, "mixed_currency",
+        problems.append(_problem(first, Code.MIXED_CURRENCY,
             f"orders {', '.join(o.order_no for o in orders)} mix currencies "
             f"({', '.join(currencies)}); one invoice has one currency",
             "invoice them apart, or correct the currency in the Lines sheet"))  # fmt: skip
     bills = _unique(o.bill_customer for o in orders)
     if len(bills) > 1:
-        problems.append(_problem(first, "mixed_customers",
+        problems.append(_problem(first, Code.MIXED_CUSTOMERS,
             f"orders {', '.join(o.order_no for o in orders)} have different bill customers "
             f"({', '.join(bills)})", "group orders by bill customer"))  # fmt: skip
     currency = currencies[0] if currencies else config.currency
@@ -286,7 +286,7 @@ def _split(
     if bunch_rest or stem_rest:
         row = line.source.row if line.source else None
         problems.append(Problem(
-            "uneven_boxes",
+            Code.UNEVEN_BOXES,
             f"order {order.order_no} line {line.line_no}: {line.bunches} bunches / {line.stems} "
             f"stems do not split evenly over {line.boxes} boxes, so its {packed} packed boxes "
             "cannot be invoiced alone",

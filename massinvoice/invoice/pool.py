@@ -20,7 +20,7 @@ from massinvoice.files import atomic_write_bytes
 from massinvoice.invoice.document import Invoice
 from massinvoice.invoice.einvoice.facturx import PDF_VARIANT, embed, wants_facturx
 from massinvoice.invoice.render import Renderer
-from massinvoice.problems import InputError, Problem
+from massinvoice.problems import Code, InputError, Problem
 
 Done = Callable[[Invoice, bool, str, str], None]  # invoice, recovered, file, sha256
 
@@ -59,7 +59,7 @@ def start_renderer(config: Config) -> None:
         init_worker(config)
     except Exception as exc:
         raise InputError(
-            Problem("renderer_failed", f"cannot prepare the invoice template: "
+            Problem(Code.RENDERER_FAILED, f"cannot prepare the invoice template: "
                     f"{type(exc).__name__}: {exc}", str(config.template_dir or "templates"),
                     level="file", hint="check the template folder and its fonts, and that the "
                     "temporary folder has free space; no number was taken")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from massinvoice.config import Config
 from massinvoice.model import Order
-from massinvoice.problems import FILE, Problem, raise_if
+from massinvoice.problems import FILE, Code, Problem, raise_if
 from massinvoice.read.customers import load_customers
 from massinvoice.read.export import read_export, same_content
 from massinvoice.read.guard import ExportFile, describe_sources, file_sha256
@@ -49,7 +49,7 @@ def load_export(paths: Sequence[str | Path], config: Config) -> list[Order]:
                 first, second = seen[0].source, order.source
                 problems.append(
                     Problem(
-                        "merge_conflict",
+                        Code.MERGE_CONFLICT,
                         f"order {order.order_no} is in {seen[1]} ({first}) and in {name} "
                         f"({second}) with different content",
                         name,

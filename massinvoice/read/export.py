@@ -15,7 +15,7 @@ from typing import Any
 from massinvoice.collector import collector_paused
 from massinvoice.config import Config
 from massinvoice.model import Line, Order, Source
-from massinvoice.problems import CELL, FILE, HEADER, ROW, SHEET, Problem
+from massinvoice.problems import CELL, FILE, HEADER, ROW, SHEET, Code, Problem
 from massinvoice.read import convert
 from massinvoice.read.cells import is_empty
 from massinvoice.read.guard import ReadError
@@ -135,7 +135,7 @@ def _cap(problems: list[Problem], file: str) -> list[Problem]:
     rest = problems[MAX_PROBLEMS:]
     codes = ", ".join(sorted({p.code for p in rest}))
     more = Problem(
-        "more_problems",
+        Code.MORE_PROBLEMS,
         f"... and {len(rest)} more problems ({codes})",
         file,
         hint="fix the problems listed, then read the file again to see the rest",
@@ -156,7 +156,7 @@ def _build_orders(
     file, sheet_name = sheet.file, sheet.name
     problems: list[Problem] = [
         Problem(
-            "duplicate_header",
+            Code.DUPLICATE_HEADER,
             f"columns {column_letter(a)} {header.labels[a]!r} and {column_letter(b)} "
             f"{header.labels[b]!r} both mean {label(field)}",
             file,
@@ -190,7 +190,7 @@ def _build_orders(
         filled = [c for c in cells[i] if not is_empty(c)]
         if filled and not is_total(convert.texts(filled[:1])[0]):
             problem(
-                "missing_order_no",
+                Code.MISSING_ORDER_NO,
                 "this row has data but no order number",
                 first_row + i,
                 order_col,
@@ -200,7 +200,7 @@ def _build_orders(
     if not rows:
         if not problems:
             problem(
-                "no_data",
+                Code.NO_DATA,
                 f"the header is on row {header.row + 1} but no order line follows it",
                 header.row + 1,
                 None,
@@ -255,7 +255,7 @@ def _build_orders(
         for field, p, q in conflicts:
             what = label(field)
             problem(
-                "conflicting_order",
+                Code.CONFLICTING_ORDER,
                 f"order {number}: rows {sheet_rows[p]} and {sheet_rows[q]} disagree on the "
                 f"{what}: {v[field][p]!r} vs {v[field][q]!r}",
                 sheet_rows[q],
@@ -266,7 +266,7 @@ def _build_orders(
             )
         if not head["bill_customer"]:
             problem(
-                "missing_value",
+                Code.MISSING_VALUE,
                 f"order {number} has no bill customer",
                 sheet_rows[positions[0]],
                 fields["bill_customer"],

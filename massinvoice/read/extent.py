@@ -30,7 +30,7 @@ from defusedxml import DefusedXmlException
 
 from massinvoice.config import Limits
 from massinvoice.forking import Forked, two_cores
-from massinvoice.problems import FILE, Problem
+from massinvoice.problems import FILE, Code, Problem
 
 CHUNK = 8 << 20
 HALVES_FROM = 16 << 20  # a sheet part this large is checked by two processes, half each
@@ -80,7 +80,7 @@ def check_extent(path: Path, limits: Limits, *, halves: bool = True) -> None:
                         _measure_xlsx_part(zf, info, path.name, limits)
     except _UNREADABLE as exc:
         raise ExtentError(
-            Problem("corrupt", f"the workbook is damaged or not what it claims ({exc})",
+            Problem(Code.CORRUPT, f"the workbook is damaged or not what it claims ({exc})",
                     path.name, level=FILE, hint="open it in Excel or LibreOffice and save it "
                     "as .xlsx, or export it again")
         ) from None  # fmt: skip
@@ -172,16 +172,16 @@ def _refuse(file: str, part: str, rows: int, cols: int, valued: int | None, limi
     value are counted) far larger than they justify."""
     if rows > limits.max_rows:
         raise ExtentError(Problem(
-            "too_large", f"{rows} rows, over the limit of {limits.max_rows}", file, level=FILE,
+            Code.TOO_LARGE, f"{rows} rows, over the limit of {limits.max_rows}", file, level=FILE,
             hint="export fewer rows, or raise [limits] max_rows in the config"))  # fmt: skip
     if cols > limits.max_columns:
         raise ExtentError(Problem(
-            "too_large", f"{cols} columns, over the limit of {limits.max_columns}", file,
+            Code.TOO_LARGE, f"{cols} columns, over the limit of {limits.max_columns}", file,
             level=FILE, hint="export fewer columns, or raise [limits] max_columns in the config",
         ))  # fmt: skip
     if valued is not None and rows * cols > max(DENSE_FLOOR, SPARSE_FACTOR * valued):
         raise ExtentError(Problem(
-            "too_large",
+            Code.TOO_LARGE,
             f"part {part!r} spans {rows} rows x {cols} columns ({rows * cols:,} cells) for "
             f"{valued:,} cells with a value: loading it would exhaust memory",
             file, level=FILE, hint="delete stray cells far from the data (Ctrl+End shows the "

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from massinvoice.config import Limits
-from massinvoice.problems import FILE, Problem
+from massinvoice.problems import FILE, Code, Problem
 from massinvoice.read.extent import ExtentError, check_extent
 from massinvoice.read.probe import probe_sheets
 
@@ -71,10 +71,10 @@ def engine_error(exc: BaseException, file: str, sheet: str | None = None) -> Rea
         raise exc
     text = " ".join(str(exc).split())[:200] or type(exc).__name__
     if any(w in text.lower() for w in ("password", "encrypt")):
-        return fail("encrypted", "the workbook is password-protected", file, ENCRYPTED_HINT)
+        return fail(Code.ENCRYPTED, "the workbook is password-protected", file, ENCRYPTED_HINT)
     where = f" (sheet {sheet!r})" if sheet else ""
     return fail(
-        "corrupt",
+        Code.CORRUPT,
         f"the workbook cannot be read{where}: {text}",
         file,
         "open it in Excel or LibreOffice and save it again as .xlsx",
@@ -99,7 +99,7 @@ def check_file(path: Path, limits: Limits, *, halves: bool = True) -> tuple[str,
     suffix = path.suffix.lower()
     if suffix not in SPREADSHEETS | TEXTS:
         raise fail(
-            "unsupported_format",
+            Code.UNSUPPORTED_FORMAT,
             f"{suffix or 'a file without extension'} is not a format we read",
             name,
             "export as .xlsx, .xls, .ods or .csv",
@@ -109,19 +109,19 @@ def check_file(path: Path, limits: Limits, *, halves: bool = True) -> tuple[str,
         with open(path, "rb") as f:
             head = f.read(8192)
     except FileNotFoundError:
-        raise fail("not_found", "the file does not exist", name, "check the path") from None
+        raise fail(Code.NOT_FOUND, "the file does not exist", name, "check the path") from None
     except OSError as exc:
         raise fail(
-            "unreadable",
+            Code.UNREADABLE,
             f"the file cannot be opened: {exc.strerror}",
             name,
             "check that it is a file, that you may read it, and that no program holds it",
         ) from None
     if size == 0 or (suffix in TEXTS and not head.strip()):
-        raise fail("empty_file", "the file is empty", name, "export the orders again")
+        raise fail(Code.EMPTY_FILE, "the file is empty", name, "export the orders again")
     if size > limits.max_file_mb * MIB:
         raise fail(
-            "too_large",
+            Code.TOO_LARGE,
             f"the file is {size / MIB:.0f} MB, over the limit of {limits.max_file_mb} MB",
             name,
             "export a shorter date range, or raise [limits] max_file_mb in the config",
@@ -132,20 +132,20 @@ def check_file(path: Path, limits: Limits, *, halves: bool = True) -> tuple[str,
         # Excel wraps a password-protected .xlsx in an OLE2 container (with this stream); an
         # OLE2 file that is not that may be an old .xls under a new name: read by content.
         if suffix != ".xls" and _contains(path, "EncryptedPackage".encode("utf-16-le")):
-            raise fail("encrypted", "the workbook is password-protected", name, ENCRYPTED_HINT)
+            raise fail(Code.ENCRYPTED, "the workbook is password-protected", name, ENCRYPTED_HINT)
         # Binary sheets: their size is known only once loaded.
         _measure(path, lambda: probe_sheets(path, limits))
         return ("spreadsheet" if suffix == ".xls" else "ole2"), head
     if suffix in ZIPPED or head.startswith(ZIP):  # an .xlsx named .xls: read by content
         if not head.startswith(ZIP):
-            raise fail("corrupt", _not_a_workbook(head, suffix), name, RESAVE_HINT)
+            raise fail(Code.CORRUPT, _not_a_workbook(head, suffix), name, RESAVE_HINT)
         _check_zip(path, limits)
         _measure(path, lambda: check_extent(path, limits, halves=halves))
         if suffix == ".xlsb":
             _measure(path, lambda: probe_sheets(path, limits))
         return "spreadsheet", head
     if head.lstrip()[:1] == b"<" or head.startswith(b"%PDF") or b"\x00" in head:
-        raise fail("corrupt", _not_a_workbook(head, suffix), name, RESAVE_HINT)
+        raise fail(Code.CORRUPT, _not_a_workbook(head, suffix), name, RESAVE_HINT)
     return "text", head  # a tab-separated text file named .xls, as some ERPs write
 
 
@@ -174,12 +174,12 @@ def _check_zip(path: Path, limits: Limits) -> None:
             infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise fail(
-            "corrupt", f"the workbook is damaged or incomplete ({exc})", name, RESAVE_HINT
+            Code.CORRUPT, f"the workbook is damaged or incomplete ({exc})", name, RESAVE_HINT
         ) from None
     total = sum(i.file_size for i in infos)
     if total > limits.max_uncompressed_mb * MIB:
         raise fail(
-            "too_large",
+            Code.TOO_LARGE,
             f"the workbook expands to {total / MIB:.0f} MB, over the limit of "
             f"{limits.max_uncompressed_mb} MB",
             name,
@@ -188,7 +188,7 @@ def _check_zip(path: Path, limits: Limits) -> None:
     for info in infos:
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise fail(
-                "too_large",
+                Code.TOO_LARGE,
                 f"part {info.filename!r} expands {info.file_size // max(info.compress_size, 1)}"
                 f" times (over {MAX_RATIO}): this looks like a zip bomb, not an export",
                 name,

@@ -17,7 +17,7 @@ from python_calamine import SheetTypeEnum, load_workbook
 
 from massinvoice.config import Limits
 from massinvoice.forking import Forked, can_fork, cap_memory
-from massinvoice.problems import FILE, Problem
+from massinvoice.problems import FILE, Code, Problem
 from massinvoice.read.extent import ExtentError
 
 PROBE_MEMORY = 2 << 30  # what the forked process may take beyond its size to load one sheet
@@ -34,7 +34,7 @@ def probe_sheets(path: Path, limits: Limits) -> None:
     if not finished:
         raise ExtentError(
             Problem(
-                "too_large",
+                Code.TOO_LARGE,
                 f"a sheet would need over {PROBE_MEMORY >> 20} MB of memory to load "
                 "(cells far from the data?)",
                 path.name, level=FILE, hint="delete stray cells far from the data (Ctrl+End "
@@ -46,7 +46,7 @@ def probe_sheets(path: Path, limits: Limits) -> None:
             what = f"{rows} rows" if rows > limits.max_rows else f"{cols} columns"
             raise ExtentError(
                 Problem(
-                    "too_large", f"sheet {sheet!r} spans {what}, over the limit of "
+                    Code.TOO_LARGE, f"sheet {sheet!r} spans {what}, over the limit of "
                     f"{limits.max_rows if rows > limits.max_rows else limits.max_columns}",
                     path.name, level=FILE, hint="delete stray cells far from the data, export "
                     "fewer rows, or raise [limits] in the config",

@@ -67,8 +67,12 @@ STATUS_LABELS: dict[Status, tuple[str, str]] = {
     Status.NOT_PACKED: ("NOT PACKED", "SIN EMPACAR"),
 }
 
-# What the Select cell of an invoiced order says (the source ERP's own word, in both languages).
+# What the Select cell of an invoiced order says (the source ERP's own word), by language; read
+# back in either language whatever the workbook's.
 INVOICED_MARK = "INVOICED!"
+INVOICED_MARKS = (INVOICED_MARK, "¡FACTURADO!")
+# Select values that plainly mean "not this one" (folded), read as an empty cell.
+NOT_SELECTED_MARKS = frozenset({"no", "n", "0", "false", "falso", "-"})
 # Select values that mean "invoice this order", folded (case and accents ignored).
 SELECT_MARKS = frozenset({"x", "yes", "y", "si", "1", "true", "✓", "✔"})
 # The same, as typed, for the live count formula (which cannot fold accents).

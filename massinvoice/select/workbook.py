@@ -28,7 +28,7 @@ from massinvoice import __version__
 from massinvoice.config import Config
 from massinvoice.files import atomic_path
 from massinvoice.model import Filters, Order, OrderWarning, Status, status_of
-from massinvoice.problems import FILE, InputError, Problem
+from massinvoice.problems import FILE, Code, InputError, Problem
 from massinvoice.select.checks import summary
 from massinvoice.select.labels import (
     INVOICED_MARK,
@@ -139,7 +139,7 @@ def write_selection(
     if n_lines + len(orders) + 20 >= MAX_ROWS:  # the hidden sheet holds both
         raise InputError(
             Problem(
-                "too_many_lines", f"{len(orders):,} orders with {n_lines:,} lines do not fit in "
+                Code.TOO_MANY_LINES, f"{len(orders):,} orders with {n_lines:,} lines do not fit in "
                 "one workbook", level=FILE, hint="narrow the filters (--from/--to, --client ...)",
             )
         )  # fmt: skip
