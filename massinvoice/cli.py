@@ -16,10 +16,12 @@ import click
 
 from massinvoice import __version__
 from massinvoice.config import Config, load_config
+from massinvoice.console import Progress, office_lock, print_run, print_select
+from massinvoice.messages import count, say
 from massinvoice.model import Filters
 from massinvoice.problems import InputError, MassInvoiceError, RegistryError
 
-EXIT_PARTIAL, EXIT_INPUT = 1, 2
+EXIT_PARTIAL, EXIT_INPUT, EXIT_INTERRUPTED = 1, 2, 130
 
 
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -30,14 +32,13 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except InputError as exc:
-            n = len(exc.problems)
-            click.secho(
-                f"Cannot continue: {n} problem{'s' if n != 1 else ''} to fix.", fg="red", err=True
-            )
-            click.echo(exc.report(), err=True)
+            lang = _language()
+            problems = count(len(exc.problems), "problem", lang)
+            click.secho(say("cannot_continue", lang, problems=problems), fg="red", err=True)
+            click.echo(exc.report(language=lang), err=True)
             sys.exit(EXIT_INPUT)
         except RegistryError as exc:
-            click.secho(f"Registry: {exc}", fg="red", err=True)
+            click.secho(say("registry_error", _language(), error=exc), fg="red", err=True)
             sys.exit(EXIT_INPUT)
         except MassInvoiceError as exc:
             click.secho(str(exc), fg="red", err=True)
@@ -47,18 +48,44 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _config(path: str | None) -> Config:
-    return load_config(path)
+    config = load_config(path)
+    _remember_language(config.language)
+    return config
 
 
-def _date(value: str | None, option: str) -> dt.date | None:
+# The language of this command's messages, once its config is known (errors before that are
+# in English): kept on click's context of this invocation, never in a global.
+def _remember_language(language: str) -> None:
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta["massinvoice.language"] = language
+
+
+def _language() -> str:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("massinvoice.language", "en") if ctx is not None else "en"
+
+
+def _date(value: str | None, option: str, date_order: str = "dmy") -> dt.date | None:
+    """A date option: ISO (2026-11-20) or in the config's date order (20/11/2026)."""
+    from massinvoice.read.cells import CellError, parse_date
+
     if not value:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
+        pass
+    try:
+        day = parse_date(value, date_order)
+    except CellError:
+        day = None
+    if day is None:
+        example = "11/20/2026" if date_order == "mdy" else "20/11/2026"
         raise click.BadParameter(
-            f"{value!r} is not a date like 2026-11-20", param_hint=option
-        ) from None
+            f"{value!r} is not a date like 2026-11-20 or {example}", param_hint=option
+        )
+    return day
 
 
 config_option = click.option(
@@ -138,8 +165,9 @@ def select(exports, output, date_from, date_to, date_field, rep, client, cargo_a
     from massinvoice.select.run import select_orders
 
     config = _config(config_path)
+    lang, order = config.language, config.date_order
     filters = Filters(
-        date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"),
+        date_from=_date(date_from, "--from", order), date_to=_date(date_to, "--to", order),
         date_field=date_field, reps=rep, clients=client, cargo_agencies=cargo_agency,
         markets=market, status=status,
     )  # fmt: skip
@@ -147,17 +175,8 @@ def select(exports, output, date_from, date_to, date_field, rep, client, cargo_a
         [Path(p) for p in exports], Path(output), config=config, filters=filters,
         select_all=select_all, registry_url=registry_url, use_registry=not no_registry,
     )  # fmt: skip
-    status_text = ", ".join(f"{k.lower()} {v}" for k, v in sorted(result.by_status.items()))
-    click.echo(
-        f"Read {result.read} orders; listed {result.listed} ({result.lines} lines): {status_text}."
-    )
-    if result.invoiced_by_registry:
-        click.echo(f"{result.invoiced_by_registry} shown as invoiced because the registry says so.")
-    if result.preselected:
-        click.echo(f"Pre-selected {result.preselected} invoiceable orders.")
-    if result.warnings:
-        click.echo("Warnings: " + ", ".join(f"{k} {v}" for k, v in sorted(result.warnings.items())))
-    click.secho(f"Wrote {result.path}", fg="green")
+    print_select(result, lang)
+    sys.exit(EXIT_PARTIAL if not result.listed else 0)
 
 
 @main.command()
@@ -231,16 +250,22 @@ def invoice(selection, output, dry_run, strict, date_rule, group_by, partial, me
         group_by=group_by, partial=partial or "", merged=merged, jobs=jobs or default_jobs(),
         registry_url=registry_url,
     )  # fmt: skip
-    with click.progressbar(length=1, label="Invoices", file=sys.stderr, show_pos=True) as bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos)
-
-        result = invoice_selection(
-            Path(selection), Path(output), config=config, options=options, progress=progress
-        )
-    print_run(result)
+    lang = config.language
+    with Progress(say("progress", lang)) as progress:
+        try:
+            result = invoice_selection(
+                Path(selection), Path(output), config=config, options=options, progress=progress
+            )
+        except KeyboardInterrupt:
+            progress.close()
+            click.secho(say("interrupted", lang), fg="yellow", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+    print_run(result, lang)
+    if not result.selected and not result.skipped:
+        click.secho(say("nothing_selected", lang, path=selection), fg="yellow", err=True)
+        if lock := office_lock(Path(selection)):
+            click.secho(say("still_open", lang, lock=lock.name), fg="yellow", err=True)
+        sys.exit(EXIT_PARTIAL)
     sys.exit(result.exit_code)
 
 
@@ -250,42 +275,6 @@ def _note_slow_rendering() -> None:
     note = font_subsetting_note()
     if note:
         click.secho(f"Note: {note}.", fg="yellow", err=True)
-
-
-def print_run(result: Any) -> None:
-    """The one-screen summary of an invoice run."""
-    from collections import Counter
-
-    kind = "draft previews" if result.dry_run else "invoices"
-    click.secho(f"Issued {len(result.issued)} {kind} in {result.outdir}", fg="green", bold=True)
-    if result.issued:
-        first, last = result.issued[0].number, result.issued[-1].number
-        click.echo(f"  numbers {first} .. {last}" if first != last else f"  number {first}")
-    recovered = sum(1 for i in result.issued if i.recovered)
-    if recovered:
-        click.echo(f"  {recovered} finished for an interrupted earlier run")
-    totals: dict[str, Any] = {}
-    for (_, currency), amount in result.issued_totals.items():
-        totals[currency] = totals.get(currency, 0) + amount
-    for currency, amount in sorted(totals.items()):
-        click.echo(f"  total {currency} {amount:,.2f} (before taxes)")
-    if result.skipped:
-        reasons = Counter(s.code for s in result.skipped)
-        click.secho(
-            f"Skipped {len(result.skipped)} orders: "
-            + ", ".join(f"{k} {v}" for k, v in reasons.most_common()),
-            fg="yellow",
-        )
-        for s in result.skipped[:10]:
-            click.echo(f"  {s.order_no}: {s.reason}")
-        if len(result.skipped) > 10:
-            click.echo(f"  ... {len(result.skipped) - 10} more in the report")
-    if result.edits:
-        click.echo(f"{len(result.edits)} corrections from the sheet used (listed in the report).")
-    ok = "OK" if result.control_ok else "CHECK"
-    click.echo(
-        f"Control totals: {ok}. Report: {result.files.get('report')}  Register: {result.files.get('register')}"
-    )
 
 
 @main.command()
@@ -310,15 +299,14 @@ def init(folder, language) -> None:
     """
     from massinvoice.batch.runner import init_folder
 
+    _remember_language(language)
     created = init_folder(Path(folder), language=language)
     for path in created:
-        click.echo(f"created {path}{'/' if path.is_dir() else ''}")
+        click.echo(say("created", language, path=f"{path}{'/' if path.is_dir() else ''}"))
     if not created:
-        click.echo("nothing to do: everything exists already")
-    click.echo(
-        f"Next: fill in [seller] in {Path(folder) / 'massinvoice.toml'}, then schedule "
-        f"'massinvoice run {folder}' (cron, Task Scheduler) or keep 'massinvoice watch {folder}' running."
-    )
+        click.echo(say("nothing_to_do", language))
+    config = Path(folder) / "massinvoice.toml"
+    click.echo(say("init_next", language, config=config, folder=folder))
 
 
 @main.command()
@@ -374,14 +362,14 @@ def registry() -> None:
     """Look at or move the invoice registry."""
 
 
-@registry.command("list")
+@registry.command("list", short_help="List invoices, oldest first.")
 @click.option("--state", type=click.Choice(["pending", "issued", "void"]), default=None)
 @click.option("--limit", type=int, default=None)
 @config_option
 @registry_option
 @friendly
 def registry_list(state, limit, config_path, registry_url) -> None:
-    """List invoices in the registry, newest last.
+    """List invoices in the registry, oldest first (--limit N: the newest N).
 
     \b
     Example:
@@ -392,23 +380,25 @@ def registry_list(state, limit, config_path, registry_url) -> None:
     config = _config(config_path)
     reg = Registry(registry_url or config.registry_url)
     try:
-        records = reg.list(state=state, limit=limit)
+        records = reg.list(state=state)
     finally:
         reg.close()
+    if limit is not None:
+        records = records[-limit:] if limit > 0 else []
     for r in records:
         extra = f"  ({r.reason})" if r.reason else ""
         click.echo(
             f"{r.number:<22} {r.state:<8} {r.date}  {r.customer[:32]:<32} {r.currency} {r.total:>12,.2f}  {', '.join(r.orders)}{extra}"
         )
-    click.echo(f"{len(records)} invoices")
+    click.echo(count(len(records), "invoice", config.language))
 
 
-@registry.command("migrate")
+@registry.command("migrate", short_help="Copy a registry into another, e.g. SQLite to PostgreSQL.")
 @click.argument("source_url")
 @click.argument("target_url")
 @friendly
 def registry_migrate(source_url, target_url) -> None:
-    """Copy a registry (e.g. SQLite) into another (e.g. PostgreSQL), checked and idempotent.
+    """Copy a registry into another, for example SQLite into PostgreSQL; checked, idempotent.
 
     \b
     Example:
@@ -431,8 +421,8 @@ def _batch_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      metavar="S", help="A file modified less than S seconds ago waits for the next pass."),
         click.option("--stale-lock", type=click.FloatRange(1), default=600, show_default=True,
                      metavar="S", help="Take over another host's folder lock untouched for S seconds."),
-        click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-                     help="Render invoices with N processes."),
+        click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+                     help="Render invoices with N processes (default: one per CPU, at most 8)."),
         click.option("--strict", is_flag=True, help="Refuse orders with the config's strict warnings."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False),
                      help="massinvoice.toml to use (default: FOLDER/massinvoice.toml, else the "
@@ -468,6 +458,8 @@ def run(folder, wait, settle, min_age, stale_lock, jobs, strict, config_path) ->
     from massinvoice.batch.runner import FolderBusy, run_folder, stop_on_signals
 
     config = _config(config_path) if config_path else None
+    lang = _folder_language(Path(folder), config)
+    jobs = jobs or _default_jobs()
     with stop_on_signals(threading.Event()) as stop:
         try:
             result = run_folder(
@@ -480,15 +472,12 @@ def run(folder, wait, settle, min_age, stale_lock, jobs, strict, config_path) ->
             sys.exit(EXIT_PARTIAL)
     done, errors, waiting = (result.having(k) for k in ("done", "error", "skipped"))
     if not result.files:
-        click.echo("Nothing waiting in the inbox.")
+        click.echo(say("inbox_empty", lang))
     else:
         color = "red" if errors else "green"
-        click.secho(
-            f"Processed {len(done)}, failed {len(errors)} (see errors/), waiting {len(waiting)}.",
-            fg=color,
-        )
+        click.secho(say("processed", lang, done=len(done), failed=len(errors), waiting=len(waiting)), fg=color)  # fmt: skip
     if result.stopped:
-        click.echo("Stopped on request; the rest waits for the next run.")
+        click.echo(say("stopped_on_request", lang))
     sys.exit(result.exit_code)
 
 
@@ -513,10 +502,31 @@ def watch(folder, interval, settle, min_age, stale_lock, jobs, strict, config_pa
     from massinvoice.batch.runner import stop_on_signals, watch_folder
 
     config = _config(config_path) if config_path else None
-    click.echo(f"Watching {folder} every {interval:g}s; Ctrl-C to stop.")
+    lang = _folder_language(Path(folder), config)
+    jobs = jobs or _default_jobs()
+    click.echo(say("watching", lang, folder=folder, interval=f"{interval:g}"))
     with stop_on_signals(threading.Event()) as stop:
         passes = watch_folder(
             Path(folder), interval, stop, config=config, echo=click.echo, settle_seconds=settle,
             min_age=min_age, lock_max_age=stale_lock, jobs=jobs, strict=strict,
         )  # fmt: skip
-    click.echo(f"Stopped after {passes} passes.")
+    click.echo(say("watch_stopped", lang, passes=count(passes, "pass", lang)))
+
+
+def _default_jobs() -> int:
+    from massinvoice.invoice.pool import default_jobs
+
+    return default_jobs()
+
+
+def _folder_language(folder: Path, config: Config | None) -> str:
+    """The shared folder's language (its config's), English when its config cannot be read."""
+    from massinvoice.batch.runner import folder_config
+
+    if config is None:
+        try:
+            config = folder_config(folder)
+        except InputError:
+            return "en"
+    _remember_language(config.language)
+    return config.language

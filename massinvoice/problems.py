@@ -367,9 +367,9 @@ class Problem:
         entry = CATALOGUE[Code(self.code)]
         where = self.where("es")
         text = f"{where}: {entry.meaning_es}" if where else entry.meaning_es
-        quoted = _QUOTED.findall(self.message)
+        quoted = quoted_values(self.message)
         if quoted:
-            text += " (" + ", ".join(quoted[:4]) + ")"
+            text += " (" + ", ".join(quoted) + ")"
         return f"[{self.code}] {text} Qué hacer: {entry.todo_es}"
 
     def __str__(self) -> str:
@@ -384,6 +384,11 @@ _WHERE_WORDS = (("sheet", "row", "column"), ("hoja", "fila", "columna"))
 # What a Spanish rendering carries over from an English message: quoted values and numbers of
 # orders, lines and rows (never English words).
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|(?<![\w.])\d[\d.,/-]*\d(?![\w])|(?<![\w.])\d(?![\w.])")
+
+
+def quoted_values(message: str) -> list[str]:
+    """The values an English message quotes (cell text, numbers), at most four."""
+    return _QUOTED.findall(message)[:4]
 
 
 class MassInvoiceError(Exception):

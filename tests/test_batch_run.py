@@ -20,7 +20,8 @@ from massinvoice.batch.lock import LOCK_NAME
 from massinvoice.batch.runner import folder_config, run_folder, watch_folder
 from massinvoice.cli import main
 from massinvoice.registry.numbering import Registry
-from tests.conftest import SAMPLES, SELLER_CONFIG, load_generator
+from tests.conftest import PACKAGED_SAMPLES as SAMPLES
+from tests.conftest import SELLER_CONFIG, load_generator
 from tests.sheet_tools import listed_orders, mark
 
 FAST = ["--settle", "0.01", "--min-age", "0"]

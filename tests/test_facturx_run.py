@@ -20,7 +20,7 @@ from massinvoice.problems import InputError
 from massinvoice.read import load_export
 from massinvoice.registry.numbering import Registry
 from massinvoice.select.run import select_orders
-from tests.conftest import SAMPLES
+from tests.conftest import PACKAGED_SAMPLES as SAMPLES
 from tests.sheet_tools import mark
 
 WANTS_XML = ("BLUMENKONTOR ELBWIESE GMBH", "FLEURS DE L'ÉTANG SARL", "FIORI DEL LAGO SRL")

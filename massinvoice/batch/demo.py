@@ -10,7 +10,7 @@ from pathlib import Path
 from massinvoice.config import load_config
 from massinvoice.problems import Code, InputError, Problem
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SAMPLES = Path(__file__).resolve().parent / "samples"  # package data: there in every install
 
 
 def run_demo(outdir: Path, *, jobs: int = 2, echo: Callable[[str], None] = print) -> int:
@@ -21,7 +21,7 @@ def run_demo(outdir: Path, *, jobs: int = 2, echo: Callable[[str], None] = print
 
     if not (SAMPLES / "orders.xlsx").is_file():
         raise InputError(Problem(Code.NO_SAMPLES, f"bundled samples not found in {SAMPLES}",
-                                 hint="run the demo from a source checkout (pip install -e .)"))  # fmt: skip
+                                 hint="reinstall massinvoice: its package lost the sample files"))  # fmt: skip
     outdir.mkdir(parents=True, exist_ok=True)
     for name in ("orders.xlsx", "orders_es.csv", "customers.csv", "massinvoice.toml"):
         shutil.copy2(SAMPLES / name, outdir / name)

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from massinvoice.model import Order, OrderWarning, Status
 from massinvoice.problems import Code
+from massinvoice.select.labels import WARNING_LABELS
 
 TOLERANCE = Decimal("0.01")
 
@@ -82,9 +83,10 @@ def refusals(warnings: Iterable[OrderWarning], strict: Iterable[str]) -> tuple[O
     return tuple(w for w in warnings if w.code in codes)
 
 
-def summary(warnings: Iterable[OrderWarning]) -> str:
-    """A short cell text: 'zero_price x2, missing_awb'."""
+def summary(warnings: Iterable[OrderWarning], language: str = "en") -> str:
+    """A short cell text in words: 'zero price x2, no AWB' / 'precio cero x2, sin guía madre'."""
     counts: dict[str, int] = {}
     for w in warnings:
         counts[w.code] = counts.get(w.code, 0) + 1
-    return ", ".join(code if n == 1 else f"{code} x{n}" for code, n in counts.items())
+    words = {code: WARNING_LABELS.get(code, (code, code))[language == "es"] for code in counts}
+    return ", ".join(words[code] if n == 1 else f"{words[code]} x{n}" for code, n in counts.items())

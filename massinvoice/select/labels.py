@@ -78,6 +78,21 @@ SELECT_MARKS = frozenset({"x", "yes", "y", "si", "1", "true", "✓", "✔"})
 # The same, as typed, for the live count formula (which cannot fold accents).
 SELECT_MARKS_TYPED = ("x", "yes", "y", "si", "sí", "1", "true", "✓", "✔")
 
+# The short words of the Warnings column (the workbook shows words, never codes).
+WARNING_LABELS: dict[str, tuple[str, str]] = {
+    "unconfirmed": ("unconfirmed boxes", "cajas sin confirmar"),
+    "not_packed": ("not packed", "sin empacar"),
+    "partial": ("partly packed", "empacado en parte"),
+    "zero_price": ("zero price", "precio cero"),
+    "under_min": ("under minimum price", "bajo precio mínimo"),
+    "amount_mismatch": ("amount is not qty x price", "valor distinto de cantidad x precio"),
+    "missing_awb": ("no AWB", "sin guía madre"),
+    "missing_dae": ("no DAE", "sin DAE"),
+    "bad_quantity": ("zero or negative quantity", "cantidad cero o negativa"),
+    "mixed_currency": ("several currencies", "varias monedas"),
+    "unknown_customer": ("customer not in directory", "cliente fuera del directorio"),
+}
+
 WARNING_TEXT: dict[str, tuple[str, str]] = {
     "unconfirmed": (
         "Some boxes are not confirmed by the farm.",
@@ -233,6 +248,8 @@ def header_keys(columns: dict[str, tuple[str, str]]) -> dict[str, str]:
 
 def describe_filters(pairs: list[tuple[str, str]], language: str) -> str:
     """Filters.describe() as one line: 'ship date: 2026-11-09 to 2026-11-22 · status: all'."""
+    if not pairs:
+        return "ninguno" if language == "es" else "none"
     text = " · ".join(f"{label}: {value}" for label, value in pairs)
     if language != "es":
         return text

@@ -31,7 +31,7 @@ from massinvoice.model import Filters, Order, OrderWarning, Status, status_of
 from massinvoice.problems import FILE, Code, InputError, Problem
 from massinvoice.select.checks import summary
 from massinvoice.select.labels import (
-    INVOICED_MARK,
+    INVOICED_MARKS,
     LINES_COLUMNS,
     SELECT_MARKS_TYPED,
     SELECTION_COLUMNS,
@@ -204,7 +204,7 @@ def _row(
     currency = order.currency or "/".join(order.currencies) or config.currency
     return _Row(
         order, status, currency, sum(amounts, Decimal(0)), fulls,
-        summary(warnings.get(order.order_no, ())), all_ and status is not Status.INVOICED,
+        summary(warnings.get(order.order_no, ()), config.language), all_ and status is not Status.INVOICED,
         boxes, packed, stems, amounts,
     )  # fmt: skip
 
@@ -300,7 +300,7 @@ def _selection_sheet(ws, rows, styles, config, filters, sources, created) -> She
             ws.write_formula(r, col[key], f"={func}", styles.fmt(f"total_{kind}"), float(value))
 
     widths = {
-        "select": _width([INVOICED_MARK], pick(SELECTION_COLUMNS["select"], lang)),
+        "select": _width([pick(INVOICED_MARKS, lang)], pick(SELECTION_COLUMNS["select"], lang)),
         "status": _width([pick(p, lang) for p in STATUS_LABELS.values()], pick(SELECTION_COLUMNS["status"], lang)),
     }  # fmt: skip
     for key in keys:
@@ -364,7 +364,7 @@ def _selection_sheet(ws, rows, styles, config, filters, sources, created) -> She
 
     def render(strings: Strings) -> Iterator[str]:
         text = strings.text
-        invoiced, marked, empty = text(INVOICED_MARK), text("X"), text("")
+        invoiced, marked, empty = text(pick(INVOICED_MARKS, lang)), text("X"), text("")
         for r, row in enumerate(rows, first):
             o = row.order
             select = marked if row.marked else empty
