@@ -141,9 +141,9 @@ la revisa cada cierto tiempo. Usted solo pone archivos y los retira.
    exportación más la fecha y la hora, por ejemplo orders-selection-20261126-1405.xlsx.
    La exportación pasa a la carpeta "archive".
 
-3. Abra la hoja de selección en Excel o LibreOffice. Escriba X en la columna "Select" de cada
-   pedido que quiera facturar. Las filas grises dicen INVOICED! (ya facturado) y no se pueden
-   facturar otra vez. Los precios y cantidades se pueden corregir en la hoja "Lines".
+3. Abra la hoja de selección en Excel o LibreOffice. Escriba X en la columna "Seleccionar" de cada
+   pedido que quiera facturar. Las filas grises dicen ¡FACTURADO! y no se pueden
+   facturar otra vez. Los precios y cantidades se pueden corregir en la hoja "Líneas".
    Guárdela como .xlsx.
 
 4. Ponga la hoja guardada otra vez en la carpeta "inbox".

@@ -213,6 +213,7 @@ def load_labels(language: str, folders: Iterable[Path] = (TEMPLATES,)) -> dict[s
         path = folder / f"labels_{language}.toml"
         if path.is_file():
             labels.update(tomllib.loads(path.read_text(encoding="utf-8")))
+    labels.setdefault("language", language)
     return labels
 
 
@@ -344,12 +345,49 @@ class Renderer:
 Labels = dict[str, str]
 
 
+_NET = re.compile(r"^\s*net\s*(\d{1,3})(?:\s*days?)?\s*$", re.IGNORECASE)
+_PREPAID = {"prepaid", "cash in advance", "cia", "prepayment"}
+_ON_RECEIPT = {"due on receipt", "on receipt", "cash on receipt"}
+DEFAULT_TAX = "VAT 0% (export)"  # the config's default tax line
+
+
+def payment_terms(text: str, labels: Labels) -> str:
+    """Common English payment terms in the invoice's language ('Net 30' -> 'Neto 30 días');
+    anything else as the config or directory writes it."""
+    if m := _NET.match(text):
+        return labels["terms_net"].format(days=m[1])
+    folded = text.strip().casefold()
+    if folded in _PREPAID:
+        return labels["terms_prepaid"]
+    if folded in _ON_RECEIPT:
+        return labels["terms_on_receipt"]
+    return text
+
+
+def tax_name(name: str, labels: Labels) -> str:
+    """The default tax line in the invoice's language; a configured name as written."""
+    return labels["tax_export"] if name == DEFAULT_TAX else name
+
+
+def country_name(code: str, language: str) -> str:
+    """'US' -> 'United States' / 'Estados Unidos'; a name is kept as written."""
+    from babel import Locale
+
+    text = code.strip()
+    if len(text) == 2 and text.isalpha():
+        return Locale.parse(language).territories.get(text.upper(), text)
+    return text
+
+
 def _bill_to(invoice: Invoice, labels: Labels) -> list[str]:
     """The bill-to lines under the customer's name, from the customer directory."""
     customer = invoice.customer
     if customer is None:
         return []
-    lines = [*customer.address, *(x for x in (customer.city, customer.country) if x)]
+    country = (
+        country_name(customer.country, labels.get("language", "en")) if customer.country else ""
+    )
+    lines = [*customer.address, *(x for x in (customer.city, country) if x)]
     if customer.tax_id:
         lines.append(f"{labels['tax_id']}: {customer.tax_id}")
     if customer.email:
@@ -370,7 +408,7 @@ def _facts(
         ("order_no", ", ".join(invoice.order_nos)),
         ("customer_po", ", ".join(invoice.customer_pos)),
         ("sales_rep", ", ".join(invoice.sales_reps)),
-        ("payment_terms", invoice.payment_terms),
+        ("payment_terms", payment_terms(invoice.payment_terms, labels)),
         ("incoterm", invoice.incoterm),
         ("currency", invoice.currency),
         ("cargo_agency", invoice.cargo_agency),
@@ -408,7 +446,7 @@ def _closing(invoice: Invoice, labels: Labels, f: Formatter, boxes: str) -> list
     ]
     right = [
         (labels["subtotal"], f.money(invoice.subtotal), ""),
-        *((t.name, f.money(t.amount), "") for t in invoice.taxes),
+        *((tax_name(t.name, labels), f.money(t.amount), "") for t in invoice.taxes),
         (f"{labels['total']} {invoice.currency}", f.money(invoice.total), " grand"),
     ]
     # quantities from the top, money to the bottom: TOTAL sits on the last row
