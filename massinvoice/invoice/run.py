@@ -31,6 +31,7 @@ from massinvoice.files import check_writable, sweep_temps
 from massinvoice.invoice import pool as render_pool
 from massinvoice.invoice.document import Invoice, compose_invoice
 from massinvoice.invoice.einvoice.facturx import einvoice_problems
+from massinvoice.invoice.glyphs import glyph_warnings
 from massinvoice.model import Customer, Order, OrderWarning, Status
 from massinvoice.problems import CONFIG, Code, ConfigError, InputError, Problem
 from massinvoice.read import file_sha256, load_customers, load_export
@@ -197,6 +198,7 @@ def invoice_selection(
                 drafts.append(draft)
             else:
                 skipped += [Skipped(o.order_no, "partial", "nothing packed yet") for o in group]
+        all_warnings += glyph_warnings(drafts)  # names no installed font can draw
         # Factur-X needs data the PDF can do without: refuse before any number is taken.
         if problems := einvoice_problems(drafts, config):
             raise InputError(problems)
