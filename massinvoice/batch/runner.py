@@ -45,6 +45,7 @@ from massinvoice.batch.lock import (
 )
 from massinvoice.batch.scaffold import FOLDERS, check_seller, error_note
 from massinvoice.batch.scaffold import init_folder as _init_folder
+from massinvoice.batch.status import clear_old_errors, write_status
 from massinvoice.config import CONFIG_NAME, Config, load_config
 from massinvoice.files import atomic_write_text, sha256_file
 from massinvoice.problems import Code, InputError, Problem
@@ -225,6 +226,7 @@ def run_folder(
             stopped = _run_pass(ctx, settle_seconds, min_age, stop)
         finally:
             lock.release()
+        write_status(folder, config.language, ctx.now, ctx.outcomes)
         if ctx.outcomes:
             counts = Counter(f.outcome for f in ctx.outcomes)
             log.info("pass over: %d done, %d failed, %d waiting", counts["done"], counts["error"],
@@ -362,12 +364,9 @@ def _plan(ctx: _Pass, path: Path, sha: str, kind: str) -> dict[str, Any]:
 
 
 def _invoice_folder(ctx: _Pass) -> Path:
-    """invoices/<date>/, or a run-HHMM-<id> folder inside it when that day has one already."""
+    """invoices/<date>/run-HHMM-<id>/: every run its own folder, side by side under its day."""
     day = ctx.folder / "invoices" / f"{ctx.now:%Y-%m-%d}"
-    claimed = {r.get("output") for r in ctx.journal.records()}  # by an interrupted run
-    if not (day.exists() and any(day.iterdir())) and ctx.rel(day) not in claimed:
-        day.mkdir(parents=True, exist_ok=True)
-        return day
+    day.mkdir(parents=True, exist_ok=True)
     sub = day / f"run-{ctx.now:%H%M}-{uuid.uuid4().hex[:6]}"
     sub.mkdir()
     return sub
@@ -406,7 +405,8 @@ def _invoice(ctx: _Pass, sheet: Path, outdir: Path) -> FileOutcome:
 
     check_seller(ctx.config)
     options = InvoiceOptions(jobs=ctx.jobs, strict=ctx.strict, today=ctx.now.date())
-    run = invoice_selection(sheet, outdir, config=ctx.config, options=options)
+    run = invoice_selection(sheet, outdir, config=ctx.config, options=options,
+                            progress=_progress(ctx, sheet.name))  # fmt: skip
     message = f"{len(run.issued)} invoices in {ctx.rel(outdir)}"
     if run.issued:
         first, last = run.issued[0].number, run.issued[-1].number
@@ -422,6 +422,19 @@ def _invoice(ctx: _Pass, sheet: Path, outdir: Path) -> FileOutcome:
                        issued=len(run.issued), skipped_orders=len(run.skipped))  # fmt: skip
 
 
+def _progress(ctx: _Pass, name: str) -> Callable[[int, int], None]:
+    """Say how an invoice run goes, about every tenth of it (a long run is never silent)."""
+    said = [-1]
+
+    def progress(done: int, total: int) -> None:
+        step = max(total // 10, 1)
+        if total and (done == total or done // step != said[0]) and done:
+            said[0] = done // step
+            ctx.say(f"{name}: {done}/{total} invoices")
+
+    return progress
+
+
 def _finish(ctx: _Pass, path: Path, st: os.stat_result, record: dict[str, Any], message: str,
             done: FileOutcome | None = None) -> FileOutcome:  # fmt: skip
     """Outputs are complete: the original leaves inbox/ (its copy is in archive/)."""
@@ -431,6 +444,8 @@ def _finish(ctx: _Pass, path: Path, st: os.stat_result, record: dict[str, Any], 
     else:
         log.warning("%s changed while it was processed: the new version waits", path.name)
     ctx.journal.drop(record)
+    for old in clear_old_errors(ctx.folder / "errors", path.name):
+        log.info("%s went through: removed %s", path.name, ctx.rel(old))
     ctx.say(f"{path.name}: {message}; archived as {ctx.rel(archived)}")
     if done is None:
         output = ctx.folder / record["output"]

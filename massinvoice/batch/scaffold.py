@@ -14,7 +14,7 @@ from pathlib import Path
 
 from massinvoice.config import CONFIG_NAME, Config
 from massinvoice.files import atomic_write_text, new_temp_beside
-from massinvoice.problems import CONFIG, Code, ConfigError, InputError, Problem
+from massinvoice.problems import CATALOGUE, CONFIG, Code, ConfigError, InputError, Problem
 
 CONFIG_TEMPLATE = """\
 # massinvoice configuration. Every setting is optional except [seller], which every invoice needs.
@@ -340,7 +340,11 @@ def error_note(exc: Exception, *, name: str, kind: str, moved_to: str, ref: str,
         lines += ["", t["problems"].format(n=len(problems))]
         for i, p in enumerate(problems[:100], 1):
             file = Path(p.file).name if p.file else ""
-            where = replace(p, file=name if file in aliases else file).where()
+            shown = replace(p, file=name if file in aliases else file)
+            if language == "es" and p.code in CATALOGUE:  # the catalogue's words, the values kept
+                lines.append(f"{i}. {shown.render('es')}")
+                continue
+            where = shown.where()
             lines.append(f"{i}. {where + ': ' if where else ''}{p.message} [{p.code}]")
             if p.hint:
                 lines.append(f"   {t['fix']}: {p.hint}")
