@@ -73,7 +73,8 @@ def mark_invoiceable(sheet: Path) -> list[str]:
     wanted = [
         order_no
         for order_no, row in rows.items()
-        if row["Select"] != "INVOICED!" and "several currencies" not in str(row.get("Warnings") or "")
+        if row["Select"] != "INVOICED!"
+        and "several currencies" not in str(row.get("Warnings") or "")
     ]
     return mark(sheet, wanted)
 
