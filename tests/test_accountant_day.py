@@ -312,10 +312,57 @@ def test_demo_runs_from_a_wheel_in_a_fresh_venv(tmp_path) -> None:
     py = venv / "bin" / "python"
     subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(wheel)], check=True)  # fmt: skip
     out = tmp_path / "demo"
+    env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)}  # no PYTHONPATH
     done = subprocess.run([venv / "bin" / "massinvoice", "demo", str(out)], cwd=tmp_path,
-                          capture_output=True, text=True, env={"PATH": f"{venv / 'bin'}:/usr/bin:/bin"})  # fmt: skip
+                          capture_output=True, text=True, env=env)  # fmt: skip
     assert done.returncode == 0, done.stderr
     where = subprocess.run([py, "-c", "import massinvoice; print(massinvoice.__file__)"],
-                           capture_output=True, text=True, cwd=tmp_path).stdout  # fmt: skip
+                           capture_output=True, text=True, cwd=tmp_path, env=env).stdout  # fmt: skip
     assert str(venv) in where  # the wheel's package, not the source tree
     assert list((out / "invoices").glob("*.pdf")) and (out / "selection.xlsx").is_file()
+
+
+# --- the page holds with extreme values --------------------------------------------------------
+
+
+def _words(pdf: Path) -> list[tuple[float, float, float, float, str]]:
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True)
+    found = re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+        out.stdout,
+    )
+    return [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in found]
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+def test_extreme_values_stay_inside_their_cells_and_the_printed_math_holds(
+    runner, make_export
+) -> None:
+    export = make_export(3)
+    wb, ws, header, cols = _export_rows(export)
+    long_mark = "X" * 60 + "Y" * 60  # 120 characters, no space to break at
+    for r in range(header + 1, ws.max_row + 1):
+        if ws.cell(r, cols["Order #"]).value == "PO-2611-0003":
+            ws.cell(r, cols["Ship Customer"]).value = long_mark
+    wb.save(export)
+    assert runner.invoke(main, ["select", str(export), "-o", "s.xlsx"]).exit_code == 0
+    mark(Path("s.xlsx"), ["PO-2611-0003"])
+    set_line_value(Path("s.xlsx"), "PO-2611-0003", 1, "Unit Price", 4999999.99)
+    for column, value in (("Bunches", 4000), ("Stems/Bunch", 25), ("Stems", 100000),
+                          ("Unit Price", 0.12345649)):  # fmt: skip
+        set_line_value(Path("s.xlsx"), "PO-2611-0003", 2, column, value)
+    r = runner.invoke(main, ["invoice", "s.xlsx", "-o", "out"])
+    assert r.exit_code == 0, r.output
+    (pdf,) = Path("out").glob("001-001-*.pdf")
+    words = _words(pdf)
+    right_edge = 595.28 - 12 / 25.4 * 72  # A4 less the 12 mm margin
+    assert max(w[2] for w in words) <= right_edge + 0.5
+    text = "".join(w[4] for w in words)
+    assert long_mark in text  # wrapped, not cut
+    # 100,000 x 0.12345649 = 12,345.65: printed as 0.1234565 (0.123456 would print 12,345.60)
+    assert "0.1234565" in text and "12,345.65" in text
+    by_text = {w[4]: w for w in words}
+    price, amount = by_text["4,999,999.99"], by_text["2,399,999,995.20"]
+    assert price[2] < amount[0], "price and amount do not overlap"
+    total = [w for w in words if w[4].startswith("2,400,0")]
+    assert total and all(w[2] <= right_edge + 0.5 for w in total)

@@ -40,6 +40,7 @@ from massinvoice.collector import collector_paused
 from massinvoice.config import Config, Seller
 from massinvoice.invoice.document import LANGUAGES, Invoice, InvoiceLine
 from massinvoice.invoice.words import amount_in_words
+from massinvoice.model import money
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FONTS = TEMPLATES / "fonts"
@@ -62,6 +63,32 @@ def decimals(value: Decimal, low: int, high: int) -> int:
     """How many decimals ``value`` needs, kept between ``low`` and ``high``."""
     exponent = value.normalize().as_tuple().exponent
     return min(high, max(low, -exponent if isinstance(exponent, int) else 0))
+
+
+def price_places(line: InvoiceLine) -> int:
+    """The decimals a line's unit price is printed with: its own (2 to 6), more when fewer
+    would make the printed quantity x printed price differ from the printed amount."""
+    places, full = decimals(line.unit_price, 2, 6), decimals(line.unit_price, 2, 28)
+    while places < full and money(line.quantity * money(line.unit_price, places)) != line.amount:
+        places += 1
+    return places
+
+
+# Widths of DejaVu Sans glyphs in em (digits and figure space, then narrow punctuation), for
+# fitting a long figure into its fixed-width column by shrinking it rather than overflowing.
+_NARROW = set(",.  \u202f'")
+CONTENT_MM = 186.0  # A4 less the margins (Letter is wider): the narrower page decides
+PT_MM = 25.4 / 72
+
+
+def fit(text: str, width_mm: float, size_pt: float, bold: bool = False) -> str:
+    """An inline style that shrinks ``text`` to fit ``width_mm`` at most ``size_pt``; '' if
+    it fits already."""
+    em = sum(0.318 if ch in _NARROW else 0.636 for ch in text) * (1.1 if bold else 1.0)
+    needed = em * size_pt * PT_MM
+    if needed <= width_mm:
+        return ""
+    return f"font-size: {max(3.5, int(size_pt * width_mm / needed * 10) / 10):.1f}pt"
 
 
 class FetchRefused(PermissionError):
@@ -183,13 +210,14 @@ class Formatter:
     def amount(self, value: Decimal, currency: str) -> str:
         return f"{currency} {self.money(value)}"
 
-    def price(self, value: Decimal, align: int = 0) -> str:
-        """A unit price with its own precision (2 to 6 decimals: 0.35, 0.275).
+    def price(self, value: Decimal, align: int = 0, places: int = 0) -> str:
+        """A unit price with its own precision (2 to 6 decimals: 0.35, 0.275; ``places`` when
+        the line's printed math needs more).
 
         ``align`` pads with figure spaces to that many decimals, so that the decimal points of
         a right-aligned column line up while each price keeps its own precision.
         """
-        places = decimals(value, 2, 6)
+        places = places or decimals(value, 2, 6)
         text = format_decimal(value, format="#,##0." + "0" * places, locale=self.language)
         return text + FIGURE_SPACE * max(0, align - places)
 
@@ -287,7 +315,7 @@ class Renderer:
         seller, cur = self.config.seller, invoice.currency
         # decimals that the price and fulls columns line up on
         align = (
-            max((decimals(x.unit_price, 2, 6) for x in invoice.lines), default=2),
+            max((price_places(x) for x in invoice.lines), default=2),
             max((decimals(x.fulls, 2, 3) for x in invoice.lines), default=2),
         )
         boxes = " · ".join(f"{t or '?'}\u00a0{f.integer(n)}" for t, n in invoice.boxes_by_type)
@@ -310,7 +338,8 @@ class Renderer:
                 "fulls": f.decimal(invoice.fulls, align[1]),
                 "bunches": f.integer(invoice.bunches),
                 "stems": f.integer(invoice.stems),
-                "subtotal": f.money(invoice.subtotal),
+                "subtotal": (subtotal := f.money(invoice.subtotal)),
+                "subtotal_fit": fit(subtotal, CONTENT_MM * 0.10 - 1.5, 7.5, bold=True),
             },
             "closing": _closing(invoice, labels, f, boxes or "—"),
             "words": amount_in_words(invoice.total, cur, lang),
@@ -454,9 +483,10 @@ def _closing(invoice: Invoice, labels: Labels, f: Formatter, boxes: str) -> list
     left += [("", "")] * (n - len(left))
     right = [("", "", "")] * (n - len(right)) + right
     return [
-        {"k": k, "v": v, "rk": rk, "rv": rv, "cls": cls}
+        {"k": k, "v": v, "rk": rk, "rv": rv, "cls": cls,
+         "fit": fit(rv, 30, 8.8 if cls else 7.5, bold=bool(cls))}
         for (k, v), (rk, rv, cls) in zip(left, right, strict=True)
-    ]
+    ]  # fmt: skip
 
 
 def _row(x: InvoiceLine, labels: Labels, f: Formatter, align: tuple[int, int]) -> dict[str, str]:
@@ -471,6 +501,9 @@ def _row(x: InvoiceLine, labels: Labels, f: Formatter, align: tuple[int, int]) -
         "stems_per_bunch": f.integer(x.stems_per_bunch) if x.stems_per_bunch else "",
         "stems": f.integer(x.stems),
         "unit": labels["unit_bunch"] if x.unit == "bunch" else labels["unit_stem"],
-        "unit_price": f.price(x.unit_price, align[0]),
-        "amount": f.money(x.amount),
+        "unit_price": (price := f.price(x.unit_price, align[0], price_places(x))),
+        "amount": (amount := f.money(x.amount)),
+        # the price and amount columns (8.5% and 10% of the table, less padding), at 7.5pt
+        "price_fit": fit(price, CONTENT_MM * 0.085 - 2, 7.5),
+        "amount_fit": fit(amount, CONTENT_MM * 0.10 - 1.5, 7.5),
     }
