@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from massinvoice.cli import main
 from tests.conftest import SELLER_CONFIG
+from tests.registry_fixtures import fresh_pg_database, pg_server_url  # noqa: F401
 from tests.sheet_tools import mark, set_line_value
 
 SPANISH = SELLER_CONFIG.replace('language = "en"', 'language = "es"\npayment_terms = "Net 30"')
@@ -366,3 +367,31 @@ def test_extreme_values_stay_inside_their_cells_and_the_printed_math_holds(
     assert price[2] < amount[0], "price and amount do not overlap"
     total = [w for w in words if w[4].startswith("2,400,0")]
     assert total and all(w[2] <= right_edge + 0.5 for w in total)
+
+
+# --- the README's several-machines commands, as written ---------------------------------------
+
+
+@pytest.mark.postgres
+def test_readme_several_machines_commands_work_as_written(
+    runner, make_selection, request, monkeypatch
+) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    section = readme.split("## Several machines", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    assert "pip install '.[postgres]'" in block
+    _, _, sheet = make_selection(6)
+    mark(sheet, _invoiceable(sheet)[:4])
+    assert runner.invoke(main, ["invoice", str(sheet), "-o", "out"]).exit_code == 0
+    with fresh_pg_database(request.getfixturevalue("pg_server_url")) as url:
+        plain = url.replace("postgresql+psycopg://", "postgresql://")  # as the README writes it
+        monkeypatch.setenv("MASSINVOICE_REGISTRY", plain)
+        for line in block.splitlines():
+            command = line.split("#", 1)[0].strip()
+            if not command.startswith("massinvoice "):
+                continue
+            args = [a.strip('"') for a in command.split()[1:]]
+            args = [plain if a == "$MASSINVOICE_REGISTRY" else a for a in args]
+            r = runner.invoke(main, args)
+            assert r.exit_code == 0, (command, r.output)
+        assert re.findall(r"001-001-\d{9}", r.output) == [f"001-001-00000000{n}" for n in (2, 3, 4)]

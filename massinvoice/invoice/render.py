@@ -331,6 +331,7 @@ class Renderer:
             "contact": _contact(seller, labels),
             "logo_url": self.logo.as_uri() if self.logo else "",
             "bill_lines": _bill_to(invoice, labels),
+            "destination": country_name(invoice.market, lang) if invoice.market else "",
             "facts": _facts(invoice, labels, f, seller.country),
             "groups": _line_groups(invoice, labels, f, align),
             "sums": {
