@@ -395,3 +395,40 @@ def test_readme_several_machines_commands_work_as_written(
             r = runner.invoke(main, args)
             assert r.exit_code == 0, (command, r.output)
         assert re.findall(r"001-001-\d{9}", r.output) == [f"001-001-00000000{n}" for n in (2, 3, 4)]
+
+
+# --- an Ecuadorian exporter's invoice ----------------------------------------------------------
+
+EXPORT_FIELDS = {
+    "Lugar Incoterm": "UIO", "Gross Weight": "412.5", "Peso Neto": "380", "Piezas": "17",
+    "Airline": "LATAM Cargo", "Nº Vuelo": "LA 1450", "Aeropuerto Origen": "UIO",
+    "Destination Airport": "MIA", "Certificado Fitosanitario": "AGR-2026-778812",
+    "País Destino": "US",
+}  # fmt: skip
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+def test_export_invoice_fields_print_when_the_export_has_them(runner, make_export) -> None:
+    export = make_export(3)
+    wb, ws, header, cols = _export_rows(export)
+    start = ws.max_column + 1
+    for i, (name, value) in enumerate(EXPORT_FIELDS.items()):
+        ws.cell(header, start + i).value = name
+        for r in range(header + 1, ws.max_row + 1):
+            if str(ws.cell(r, cols["Order #"]).value or "").startswith("PO"):
+                ws.cell(r, start + i).value = value
+                ws.cell(r, cols["Incoterm"]).value = "FOB"
+    wb.save(export)
+    assert runner.invoke(main, ["select", str(export), "-o", "s.xlsx"]).exit_code == 0
+    mark(Path("s.xlsx"), ["PO-2611-0003"])
+    r = runner.invoke(main, ["invoice", "s.xlsx", "-o", "out"])
+    assert r.exit_code == 0, r.output
+    (pdf,) = Path("out").glob("001-001-*.pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout  # fmt: skip
+    for label, value in (("INCOTERM", "FOB UIO"), ("GROSS WEIGHT (KG)", "412.5"),
+                         ("NET WEIGHT (KG)", "380"), ("PIECES", "17"), ("AIRLINE", "LATAM Cargo"),
+                         ("FLIGHT", "LA 1450"), ("AIRPORT OF DEPARTURE", "UIO"),
+                         ("AIRPORT OF DESTINATION", "MIA"), ("PHYTOSANITARY CERT.", "AGR-2026-778812"),
+                         ("DESTINATION COUNTRY", "United States")):  # fmt: skip
+        assert label in text and value in text, label
+    assert re.search(r"Farm: \S+", text), "the farm of each line"

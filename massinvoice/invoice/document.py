@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from massinvoice.config import Config
+from massinvoice.invoice.shipping import farm_of, shipping_facts
 from massinvoice.model import Customer, Line, Order, money
 from massinvoice.problems import ROW, Code, InputError, Problem
 
@@ -47,6 +48,7 @@ class InvoiceLine:
     unit_price: Decimal
     amount: Decimal  # quantity x unit_price, rounded half-up to cents
     currency: str
+    farm: str = ""  # the farm that grew it, when the export says
 
     @property
     def quantity(self) -> int:
@@ -103,6 +105,8 @@ class Invoice:
     partial: str = "ordered"  # how partially packed orders were invoiced
     remaining: tuple[InvoiceLine, ...] = ()  # not yet packed, left to invoice (partial='packed')
     market: str = ""
+    # export-invoice fields the export carries: (field, value), see invoice/shipping.py
+    shipping: tuple[tuple[str, str], ...] = ()
 
     @property
     def tax_total(self) -> Decimal:
@@ -136,6 +140,7 @@ class Invoice:
             sales_reps=tuple(d["sales_reps"]),
             lines=tuple(_line_from_dict(x) for x in d["lines"]),
             remaining=tuple(_line_from_dict(x) for x in d.get("remaining", ())),
+            shipping=tuple((str(k), str(v)) for k, v in d.get("shipping", ())),
             boxes_by_type=tuple((str(t), int(n)) for t, n in d["boxes_by_type"]),
             fulls=Decimal(d["fulls"]),
             subtotal=Decimal(d["subtotal"]),
@@ -248,6 +253,7 @@ def compose_invoice(
         partial="packed" if partial == "packed" else "ordered",
         remaining=tuple(remaining),
         market=", ".join(_unique(o.market for o in orders)),
+        shipping=shipping_facts(orders),
     )
 
 
@@ -270,6 +276,7 @@ def _invoice_line(line: Line, currency: str, config: Config) -> InvoiceLine:
         unit_price=line.unit_price if line.unit_price is not None else Decimal(0),
         amount=line.computed_amount,
         currency=currency,
+        farm=farm_of(line),
     )
 
 

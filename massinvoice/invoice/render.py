@@ -39,8 +39,16 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from massinvoice.collector import collector_paused
 from massinvoice.config import Config, Seller
 from massinvoice.invoice.document import LANGUAGES, Invoice, InvoiceLine
+from massinvoice.invoice.printed import (
+    CONTENT_MM,
+    country_name,
+    decimals,
+    fit,
+    payment_terms,
+    price_places,
+    tax_name,
+)
 from massinvoice.invoice.words import amount_in_words
-from massinvoice.model import money
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FONTS = TEMPLATES / "fonts"
@@ -57,38 +65,6 @@ _UNUSED_UA_RULES = re.compile(
 )
 
 log = logging.getLogger(__name__)
-
-
-def decimals(value: Decimal, low: int, high: int) -> int:
-    """How many decimals ``value`` needs, kept between ``low`` and ``high``."""
-    exponent = value.normalize().as_tuple().exponent
-    return min(high, max(low, -exponent if isinstance(exponent, int) else 0))
-
-
-def price_places(line: InvoiceLine) -> int:
-    """The decimals a line's unit price is printed with: its own (2 to 6), more when fewer
-    would make the printed quantity x printed price differ from the printed amount."""
-    places, full = decimals(line.unit_price, 2, 6), decimals(line.unit_price, 2, 28)
-    while places < full and money(line.quantity * money(line.unit_price, places)) != line.amount:
-        places += 1
-    return places
-
-
-# Widths of DejaVu Sans glyphs in em (digits and figure space, then narrow punctuation), for
-# fitting a long figure into its fixed-width column by shrinking it rather than overflowing.
-_NARROW = set(",.  \u202f'")
-CONTENT_MM = 186.0  # A4 less the margins (Letter is wider): the narrower page decides
-PT_MM = 25.4 / 72
-
-
-def fit(text: str, width_mm: float, size_pt: float, bold: bool = False) -> str:
-    """An inline style that shrinks ``text`` to fit ``width_mm`` at most ``size_pt``; '' if
-    it fits already."""
-    em = sum(0.318 if ch in _NARROW else 0.636 for ch in text) * (1.1 if bold else 1.0)
-    needed = em * size_pt * PT_MM
-    if needed <= width_mm:
-        return ""
-    return f"font-size: {max(3.5, int(size_pt * width_mm / needed * 10) / 10):.1f}pt"
 
 
 class FetchRefused(PermissionError):
@@ -375,40 +351,6 @@ class Renderer:
 Labels = dict[str, str]
 
 
-_NET = re.compile(r"^\s*net\s*(\d{1,3})(?:\s*days?)?\s*$", re.IGNORECASE)
-_PREPAID = {"prepaid", "cash in advance", "cia", "prepayment"}
-_ON_RECEIPT = {"due on receipt", "on receipt", "cash on receipt"}
-DEFAULT_TAX = "VAT 0% (export)"  # the config's default tax line
-
-
-def payment_terms(text: str, labels: Labels) -> str:
-    """Common English payment terms in the invoice's language ('Net 30' -> 'Neto 30 días');
-    anything else as the config or directory writes it."""
-    if m := _NET.match(text):
-        return labels["terms_net"].format(days=m[1])
-    folded = text.strip().casefold()
-    if folded in _PREPAID:
-        return labels["terms_prepaid"]
-    if folded in _ON_RECEIPT:
-        return labels["terms_on_receipt"]
-    return text
-
-
-def tax_name(name: str, labels: Labels) -> str:
-    """The default tax line in the invoice's language; a configured name as written."""
-    return labels["tax_export"] if name == DEFAULT_TAX else name
-
-
-def country_name(code: str, language: str) -> str:
-    """'US' -> 'United States' / 'Estados Unidos'; a name is kept as written."""
-    from babel import Locale
-
-    text = code.strip()
-    if len(text) == 2 and text.isalpha():
-        return Locale.parse(language).territories.get(text.upper(), text)
-    return text
-
-
 def _bill_to(invoice: Invoice, labels: Labels) -> list[str]:
     """The bill-to lines under the customer's name, from the customer directory."""
     customer = invoice.customer
@@ -434,12 +376,19 @@ def _facts(
     invoice: Invoice, labels: Labels, f: Formatter, origin: str
 ) -> list[list[tuple[str, str]]]:
     """The key-facts grid, four to a row; an unknown value shows as a dash."""
+    shipping = dict(invoice.shipping)
+    place = shipping.pop("incoterm_place", "")
+    if "destination_country" in shipping:
+        shipping["destination_country"] = ", ".join(
+            country_name(c.strip(), labels.get("language", "en"))
+            for c in shipping["destination_country"].split(",")
+        )
     facts = [
         ("order_no", ", ".join(invoice.order_nos)),
         ("customer_po", ", ".join(invoice.customer_pos)),
         ("sales_rep", ", ".join(invoice.sales_reps)),
         ("payment_terms", payment_terms(invoice.payment_terms, labels)),
-        ("incoterm", invoice.incoterm),
+        ("incoterm", f"{invoice.incoterm} {place}".strip() if invoice.incoterm else place),
         ("currency", invoice.currency),
         ("cargo_agency", invoice.cargo_agency),
         ("flight_date", f.date(invoice.flight_date)),
@@ -447,6 +396,7 @@ def _facts(
         ("hawb", invoice.hawb),
         ("dae", invoice.dae),
         ("origin", origin),
+        *shipping.items(),  # weights, pieces, airline, flight, airports, phyto, destination
     ]
     cells = [(labels[key], value or "—") for key, value in facts]
     return [cells[i : i + 4] for i in range(0, len(cells), 4)]
@@ -496,6 +446,7 @@ def _row(x: InvoiceLine, labels: Labels, f: Formatter, align: tuple[int, int]) -
         "box_type": x.box_type,
         "fulls": f.decimal(x.fulls, align[1]),
         "product": x.product,
+        "farm": x.farm,
         "length": f"{x.length} cm" if x.length.isdigit() else x.length,
         "hs_code": x.hs_code,
         "bunches": f.integer(x.bunches),
