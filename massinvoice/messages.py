@@ -113,6 +113,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "watch_stopped": ("Stopped after {passes}.", "Detenido tras {passes}."),
     "registry_count": ("{invoices}", "{invoices}"),
+    # the shared folder's runner (its log, the terminal and the status file)
+    "b_open": (
+        "open in Excel or LibreOffice; waits until it is closed",
+        "abierto en Excel o LibreOffice; espera a que se cierre",
+    ),
+    "b_young": (
+        "modified moments ago (perhaps still being copied); next pass",
+        "modificado hace un momento (quizá aún se copia); próxima pasada",
+    ),
+    "b_copying": (
+        "still being copied (its size or time changed); next pass",
+        "aún se está copiando (cambió su tamaño o su hora); próxima pasada",
+    ),
+    "b_changed": ("{why}; next pass", "{why}; próxima pasada"),
+    "b_selection": (
+        "selection sheet {path} ({orders} listed{pre})",
+        "hoja de selección {path} ({orders} listados{pre})",
+    ),
+    "b_preselected": (", {n} pre-selected", ", {n} preseleccionados"),
+    "b_invoices": ("{invoices} in {path}", "{invoices} en {path}"),
+    "b_skipped": (
+        "; skipped {orders}: {reasons} (reasons in report.txt)",
+        "; omitidos {orders}: {reasons} (motivos en report.txt)",
+    ),
+    "b_progress": ("{name}: {done}/{total} invoices", "{name}: {done}/{total} facturas"),
+    "b_archived": ("{message}; archived as {path}", "{message}; archivado como {path}"),
+    "b_moved": ("moved to {path} ({first}); see {note}", "movido a {path} ({first}); vea {note}"),
+    "b_first": ("{problems}, first: {message}", "{problems}, el primero: {message}"),
+    "b_unexpected": ("unexpected {error}", "error inesperado {error}"),
+    "b_left": ("failed (ref {ref}); left in inbox", "con error (ref {ref}); queda en inbox"),
+    "b_finished": (
+        "finished after an interrupted run",
+        "terminado tras una ejecución interrumpida",
+    ),
     # run report
     "report_title": ("massinvoice run report", "Informe de facturación de massinvoice"),
     "report_dry": (

@@ -162,6 +162,10 @@ def test_spanish_mode_has_no_english_leftovers(runner, workspace, make_export, t
     ws = wb["Selección"]
     cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
     texts["workbook"] = "\n".join(c for c in cells if not c.startswith("="))
+    texts["legend"] = "\n".join(
+        str(c.value) for row in wb["Leyenda"].iter_rows() for c in row if c.value is not None
+    )
+    texts["lines_header"] = " ".join(str(c.value) for c in wb["Líneas"][1] if c.value)
     head = next(r for r in ws.iter_rows() if any(c.value == "Seleccionar" for c in r))
     col = {c.value: c.column for c in head}
     for row in ws.iter_rows(min_row=head[0].row + 1):
@@ -192,10 +196,20 @@ def test_spanish_mode_has_no_english_leftovers(runner, workspace, make_export, t
     r = runner.invoke(main, ["init", str(tmp_path / "shared"), "--language", "es"])
     texts["init"] = r.output
     texts["readme"] = (tmp_path / "shared" / "README.txt").read_text("utf-8")
+    # the shared folder: a file it cannot use, its note, the status file, the terminal
+    shared = tmp_path / "shared"
+    (shared / "massinvoice.toml").write_text(SPANISH, "utf-8")
+    (shared / "inbox" / "factura.pdf").write_bytes(b"%PDF-1.4 not ours")
+    shutil.copy(export, shared / "inbox" / "pedidos.xlsx")
+    r = runner.invoke(main, ["run", str(shared), "--settle", "0", "--min-age", "0"])
+    texts["run"] = r.output
+    texts["status"] = (shared / "ESTADO.txt").read_text("utf-8")
+    (note,) = (shared / "errors").glob("*.error.txt")
+    texts["note"] = note.read_text("utf-8")
     # Names of things, not English text: the product's name, data from the export, file names.
     # Folder and file names and commands stay as they are on disk.
     allowed = ("massinvoice invoice", "massinvoice", '"invoices"', "invoices/", "orders.xlsx",
-               "orders-selection", "Order export", "FOB", "Total")  # fmt: skip
+               "orders-selection", "Order export", "FOB", "Total", "report.txt")  # fmt: skip
     found = {k: _leftovers(v, allowed) for k, v in texts.items()}
     assert found == {k: [] for k in texts}, found
 

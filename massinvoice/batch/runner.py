@@ -48,6 +48,7 @@ from massinvoice.batch.scaffold import init_folder as _init_folder
 from massinvoice.batch.status import clear_old_errors, write_status
 from massinvoice.config import CONFIG_NAME, Config, load_config
 from massinvoice.files import atomic_write_text, sha256_file
+from massinvoice.messages import SKIP_REASONS, count, counts_text, say
 from massinvoice.problems import Code, InputError, Problem
 
 log = logging.getLogger("massinvoice.batch.runner")
@@ -151,6 +152,7 @@ class _Pass:
                  jobs: int, strict: bool, lock: FolderLock) -> None:  # fmt: skip
         self.folder, self.config, self.now, self.echo = folder, config, now, echo
         self.jobs, self.strict, self.lock = jobs, strict, lock
+        self.lang = config.language  # of what people read: the terminal, log and status file
         self.inbox = folder / "inbox"
         self.journal = Journal(folder / ".massinvoice-state")
         self.outcomes: list[FileOutcome] = []
@@ -288,9 +290,9 @@ def _ready_files(
             continue
         st = path.stat()
         if open_in_office(path):
-            _skip(ctx, path, "open in Excel or LibreOffice; waits until it is closed")
+            _skip(ctx, path, say("b_open", ctx.lang))
         elif time.time() - st.st_mtime < min_age:
-            _skip(ctx, path, "modified moments ago (perhaps still being copied); next pass")
+            _skip(ctx, path, say("b_young", ctx.lang))
         else:
             first[path] = st
     if first and settle > 0:
@@ -302,7 +304,7 @@ def _ready_files(
         except FileNotFoundError:
             continue
         if (again.st_size, again.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
-            _skip(ctx, path, "still being copied (its size or time changed); next pass")
+            _skip(ctx, path, say("b_copying", ctx.lang))
         else:
             ready.append((path, again))
     return ready
@@ -328,7 +330,7 @@ def _handle(ctx: _Pass, path: Path, st: os.stat_result, kind: str) -> FileOutcom
         if record is None:
             record = _plan(ctx, path, sha, kind)
         elif record["state"] == "done":
-            return _finish(ctx, path, st, record, "finished after an interrupted run")
+            return _finish(ctx, path, st, record, say("b_finished", ctx.lang))
         kind = record["kind"]
         archived = ctx.folder / record["archive"]
         copy_verified(path, archived, sha)
@@ -339,7 +341,7 @@ def _handle(ctx: _Pass, path: Path, st: os.stat_result, kind: str) -> FileOutcom
         ctx.journal.save({**record, "state": "done"})
         return _finish(ctx, path, st, record, done.message, done)
     except FileChanged as exc:
-        why = f"{exc}; next pass"
+        why = say("b_changed", ctx.lang, why=exc)
         ctx.say(f"{path.name}: {why}")
         return FileOutcome(path, kind, "skipped", message=why)
     except Exception as exc:
@@ -395,8 +397,9 @@ def _select(ctx: _Pass, export: Path, out: Path) -> FileOutcome:
         os.replace(result.path, out)
     finally:
         tmp.unlink(missing_ok=True)
-    pre = f", {result.preselected} pre-selected" if result.preselected else ""
-    message = f"selection sheet {ctx.rel(out)} ({result.listed} orders listed{pre})"
+    pre = say("b_preselected", ctx.lang, n=result.preselected) if result.preselected else ""
+    orders = count(result.listed, "order", ctx.lang)
+    message = say("b_selection", ctx.lang, path=ctx.rel(out), orders=orders, pre=pre)
     return FileOutcome(export, "export", "done", (out,), message)
 
 
@@ -407,16 +410,17 @@ def _invoice(ctx: _Pass, sheet: Path, outdir: Path) -> FileOutcome:
     options = InvoiceOptions(jobs=ctx.jobs, strict=ctx.strict, today=ctx.now.date())
     run = invoice_selection(sheet, outdir, config=ctx.config, options=options,
                             progress=_progress(ctx, sheet.name))  # fmt: skip
-    message = f"{len(run.issued)} invoices in {ctx.rel(outdir)}"
+    invoices = count(len(run.issued), "invoice", ctx.lang)
+    message = say("b_invoices", ctx.lang, invoices=invoices, path=ctx.rel(outdir))
     if run.issued:
         first, last = run.issued[0].number, run.issued[-1].number
         message += f" ({first} .. {last})" if first != last else f" ({first})"
     if run.skipped:
-        why = Counter(s.code for s in run.skipped)
-        message += f"; skipped {len(run.skipped)} orders: " + ", ".join(
-            f"{code} {n}" for code, n in why.most_common()
+        why = counts_text(
+            Counter(s.code for s in run.skipped).most_common(), SKIP_REASONS, ctx.lang
         )
-        message += " (reasons in report.txt)"
+        orders = count(len(run.skipped), "order", ctx.lang)
+        message += say("b_skipped", ctx.lang, orders=orders, reasons=why)
     outputs = (outdir, *(Path(i.file) for i in run.issued))
     return FileOutcome(sheet, "selection", "done", outputs, message,
                        issued=len(run.issued), skipped_orders=len(run.skipped))  # fmt: skip
@@ -430,7 +434,7 @@ def _progress(ctx: _Pass, name: str) -> Callable[[int, int], None]:
         step = max(total // 10, 1)
         if total and (done == total or done // step != said[0]) and done:
             said[0] = done // step
-            ctx.say(f"{name}: {done}/{total} invoices")
+            ctx.say(say("b_progress", ctx.lang, name=name, done=done, total=total))
 
     return progress
 
@@ -446,7 +450,7 @@ def _finish(ctx: _Pass, path: Path, st: os.stat_result, record: dict[str, Any], 
     ctx.journal.drop(record)
     for old in clear_old_errors(ctx.folder / "errors", path.name):
         log.info("%s went through: removed %s", path.name, ctx.rel(old))
-    ctx.say(f"{path.name}: {message}; archived as {ctx.rel(archived)}")
+    ctx.say(f"{path.name}: " + say("b_archived", ctx.lang, message=message, path=ctx.rel(archived)))
     if done is None:
         output = ctx.folder / record["output"]
         return FileOutcome(path, record["kind"], "done", (output,), message, archived)
@@ -485,13 +489,14 @@ def _fail(ctx: _Pass, path: Path, st: os.stat_result, kind: str, record: dict[st
         note.unlink(missing_ok=True)
         ctx.say(f"{path.name}: failed, and it changed or vanished meanwhile: left as it is",
                 logging.ERROR)  # fmt: skip
-        return FileOutcome(path, kind, "error", message=f"failed (ref {ref}); left in inbox")
+        return FileOutcome(path, kind, "error", message=say("b_left", ctx.lang, ref=ref))
     if isinstance(exc, InputError) and exc.problems:
-        n = len(exc.problems)
-        first = f"{n} problem{'s' if n != 1 else ''}, first: {exc.problems[0].message}"
+        problems = count(len(exc.problems), "problem", ctx.lang)
+        shown = exc.problems[0].render(ctx.lang) if ctx.lang == "es" else exc.problems[0].message
+        first = say("b_first", ctx.lang, problems=problems, message=shown)
     else:
-        first = f"unexpected {type(exc).__name__}: {exc}"
-    message = f"moved to {ctx.rel(target)} ({first}); see {note.name}"
+        first = say("b_unexpected", ctx.lang, error=f"{type(exc).__name__}: {exc}")
+    message = say("b_moved", ctx.lang, path=ctx.rel(target), first=first, note=note.name)
     ctx.say(f"{path.name}: {message}", logging.ERROR)
     return FileOutcome(path, kind, "error", (note,), message, target)
 

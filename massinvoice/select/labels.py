@@ -177,7 +177,7 @@ HOW_TO: tuple[tuple[str, str], ...] = (
     ),
     (
         "2. Gray rows are already invoiced: they say INVOICED! and are never invoiced again.",
-        "2. Las filas grises ya están facturadas: dicen INVOICED! y nunca se facturan otra vez.",
+        "2. Las filas grises ya están facturadas: dicen ¡FACTURADO! y nunca se facturan otra vez.",
     ),
     (
         "3. Prices and quantities (blue cells) may be corrected on the Lines sheet; the invoice "
@@ -227,7 +227,8 @@ STATUS_MEANING: dict[Status, tuple[str, str]] = {
 SELECT_MEANING: tuple[tuple[str, str, str], ...] = (
     ("X", "Invoice this order. Also read as X: x, yes, y, sí, si, 1, true, ✓.",
      "Facturar este pedido. También valen: x, sí, si, yes, y, 1, true, ✓."),
-    ("", "(empty) Do not invoice this order now.", "(vacío) No facturar este pedido ahora."),
+    ("", "(empty) Do not invoice this order now; no, n, 0 and false mean the same.",
+     "(vacío) No facturar este pedido ahora; no, n, 0 y false significan lo mismo."),
     (INVOICED_MARK, "Already invoiced; locked.", "Ya facturado; bloqueado."),
 )  # fmt: skip
 
