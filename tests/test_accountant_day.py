@@ -301,7 +301,6 @@ def test_plurals_next_step_and_registry_newest(runner, make_selection) -> None:
     mark(sheet, orders)
     r = runner.invoke(main, ["invoice", str(sheet), "-o", "out"])
     assert r.exit_code == 0 and "Issued 4 invoices" in r.output
-    assert "Invoices" not in r.stderr if hasattr(r, "stderr") else True  # no stray label
     r = runner.invoke(main, ["registry", "list", "--limit", "3"])
     numbers = re.findall(r"001-001-\d{9}", r.output)
     assert numbers == ["001-001-000000002", "001-001-000000003", "001-001-000000004"]
@@ -446,3 +445,48 @@ def test_export_invoice_fields_print_when_the_export_has_them(runner, make_expor
                          ("DESTINATION COUNTRY", "United States")):  # fmt: skip
         assert label in text and value in text, label
     assert re.search(r"Farm: \S+", text), "the farm of each line"
+
+
+# --- Ctrl-C and the terminal -------------------------------------------------------------------
+
+
+def _massinvoice(*args: str, cwd: Path, **kw) -> subprocess.Popen:
+    import os
+    import sys
+
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": root}
+    return subprocess.Popen([sys.executable, "-m", "massinvoice", *args], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)  # fmt: skip
+
+
+def test_ctrl_c_on_invoice_says_the_next_run_finishes_pending(make_selection, workspace) -> None:
+    import signal
+    import time
+
+    _, _, sheet = make_selection(60)
+    mark(sheet, _invoiceable(sheet))
+    run = _massinvoice("invoice", str(sheet), "-o", "out", "-j", "2", cwd=workspace)
+    deadline = time.monotonic() + 120
+    while not list((workspace / "out").glob("*.pdf")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 130, (out, err)
+    assert "the next 'massinvoice invoice' run" in err and "same numbers" in err
+    assert "Traceback" not in err
+    again = _massinvoice("invoice", str(sheet), "-o", "out2", cwd=workspace)
+    out, err = again.communicate(timeout=300)
+    assert "finished for an interrupted earlier run" in out, (out, err)
+
+
+def test_no_progress_label_when_not_a_terminal(make_selection, workspace) -> None:
+    _, _, sheet = make_selection(6)
+    mark(sheet, _invoiceable(sheet)[:2])
+    run = _massinvoice("invoice", str(sheet), "-o", "out", cwd=workspace)
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 0 and "Issued 2 invoices" in out
+    assert "Invoices" not in err
+    bad = _massinvoice("invoice", str(workspace / "customers.csv"), "-o", "o2", cwd=workspace)
+    out, err = bad.communicate(timeout=120)
+    assert bad.returncode == 2 and err.startswith("Cannot continue")  # nothing before the error

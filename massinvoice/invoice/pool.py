@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +50,9 @@ def init_worker(config: Config, parent: int | None = None) -> None:
     would already name another)."""
     global _worker_renderer
     if parent is not None:
+        # Ctrl-C is the run's to handle (it stops handing out work); a render in progress
+        # finishes its file instead of dying half-way.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     _worker_renderer = Renderer(config)
 
@@ -121,8 +125,9 @@ def render_all(
                 continue
             done(invoice, recovered, file, sha)
     else:
-        with ProcessPoolExecutor(processes, initializer=init_worker,
-                                 initargs=(config, os.getpid())) as pool:  # fmt: skip
+        pool = ProcessPoolExecutor(processes, initializer=init_worker,
+                                   initargs=(config, os.getpid()))  # fmt: skip
+        try:
             futures = {pool.submit(render_one, inv, path): (inv, rec) for inv, path, rec in jobs}
             for future in as_completed(futures):
                 invoice, recovered = futures[future]
@@ -139,3 +144,7 @@ def render_all(
                             other.cancel()
                     continue
                 done(invoice, recovered, file, sha)
+        except BaseException:  # Ctrl-C: hand out no more work; what is not done stays pending
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
