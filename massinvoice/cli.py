@@ -82,9 +82,7 @@ def _date(value: str | None, option: str, date_order: str = "dmy") -> dt.date | 
         day = None
     if day is None:
         example = "11/20/2026" if date_order == "mdy" else "20/11/2026"
-        raise click.BadParameter(
-            f"{value!r} is not a date like 2026-11-20 or {example}", param_hint=option
-        )
+        raise click.BadParameter(say("bad_date_option", _language(), value=value, example=example), param_hint=option)  # fmt: skip
     return day
 
 

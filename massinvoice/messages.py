@@ -34,6 +34,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "registry_error": ("Registry: {error}", "Registro: {error}"),
     # select
+    "bad_date_option": (
+        "{value!r} is not a date like 2026-11-20 or {example}",
+        "{value!r} no es una fecha como 2026-11-20 o {example}",
+    ),
     "select_read": (
         "Read {orders}; listed {listed} ({lines}): {statuses}.",
         "Leídos {orders}; listados {listed} ({lines}): {statuses}.",
