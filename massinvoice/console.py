@@ -85,7 +85,7 @@ def print_run(result: Any, lang: str = "en") -> None:
         click.echo(say("numbers" if first != last else "number", lang, first=first, last=last))
     recovered = sum(1 for i in result.issued if i.recovered)
     if recovered:
-        click.echo(say("recovered", lang, invoices=count(recovered, "invoice", lang)))
+        click.echo(say("recovered", lang, n=recovered))
     totals: dict[str, Any] = {}
     for (_, currency), amount in result.issued_totals.items():
         totals[currency] = totals.get(currency, 0) + amount

@@ -62,8 +62,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "numbers": ("  numbers {first} .. {last}", "  números {first} .. {last}"),
     "number": ("  number {first}", "  número {first}"),
     "recovered": (
-        "  {invoices} finished for an interrupted earlier run",
-        "  {invoices} terminadas de una ejecución interrumpida",
+        "  {n} finished for an interrupted earlier run",
+        "  {n} terminadas de una ejecución interrumpida",
     ),
     "total_before_taxes": (
         "  total {currency} {amount} (before taxes)",
