@@ -241,7 +241,7 @@ def report_text(result: RunResult, selection: Selection, config: Config) -> str:
             add(f"  {e.order_no:<20} {edit}")
         add("")
     if result.warnings:
-        section("report_warnings", strict=", ".join(config.strict))
+        section("report_warnings", strict=" ".join(f"[{c}]" for c in config.strict))
         for w in result.warnings:
             add(f"  {w.order_no:<20} [{w.code}] {warning_text(w.code, w.message, w.line_no, lang)}")
         add("")
