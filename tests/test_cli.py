@@ -144,7 +144,7 @@ def test_readme_commands_exist():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert "pip install . && massinvoice demo demo-out" in readme
     # the first command installs HarfBuzz's font subsetter: without it rendering is twice as slow
-    assert "bash ci/system-packages.sh --runtime && pip install -e ." in readme
+    assert "bash ci/system-packages.sh --runtime && pip install ." in readme
     assert (
         "libharfbuzz-subset0"
         in (Path(__file__).parent.parent / "ci/system-packages.sh").read_text()
