@@ -78,7 +78,6 @@ class Code(StrEnum):
     NOT_FOUND = "not_found"
     NOT_PACKED = "not_packed"
     NOT_SELECTION_WORKBOOK = "not_selection_workbook"
-    NOTHING_SELECTED = "nothing_selected"
     OUTPUT_NOT_WRITABLE = "output_not_writable"
     OUTPUT_WRITE_FAILED = "output_write_failed"
     PARTIAL = "partial"
@@ -265,9 +264,6 @@ CATALOGUE: dict[Code, Entry] = {
     Code.NOT_SELECTION_WORKBOOK: Entry(FILE,
         "The workbook is not a selection workbook made by massinvoice.", "Make one from an order export: massinvoice select EXPORT.",
         "El libro no es un libro de selección hecho por massinvoice.", "Haga uno desde una exportación de pedidos: massinvoice select EXPORTACIÓN."),
-    Code.NOTHING_SELECTED: Entry(FILE,
-        "No order is marked in the Select column.", "Type X in Select for the orders to invoice, and save the workbook.",
-        "Ningún pedido está marcado en la columna Seleccionar.", "Escriba X en Seleccionar para los pedidos a facturar y guarde el libro."),
     Code.OUTPUT_NOT_WRITABLE: Entry(FILE,
         "The output folder cannot be written.", "Choose another folder with -o, or fix its permissions.",
         "No se puede escribir en la carpeta de salida.", "Elija otra carpeta con -o o corrija sus permisos."),
