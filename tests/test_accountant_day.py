@@ -309,7 +309,8 @@ def test_plurals_next_step_and_registry_newest(runner, make_selection) -> None:
     assert numbers == ["001-001-000000002", "001-001-000000003", "001-001-000000004"]
     assert r.output.rstrip().endswith("3 invoices")
     for command in ("run", "watch"):  # the same default as invoice, not one process
-        assert "default: one per CPU" in runner.invoke(main, [command, "--help"]).output
+        help_text = " ".join(runner.invoke(main, [command, "--help"]).output.split())
+        assert "(default: one per CPU, at most 8)" in help_text
     help_text = runner.invoke(main, ["registry", "--help"]).output
     assert "migrate  Copy a registry into another, e.g. SQLite to PostgreSQL.\n" in help_text
 
