@@ -15,8 +15,7 @@ workbook with all N orders marked), then times, in one run:
 * naive: per invoice a fresh ``CSS`` and ``FontConfiguration`` and
   ``HTML(string=html).write_pdf()``, in this one process, on the same invoices (read back from
   the registry of our run) and the same template. Its process start and imports are not
-  counted, and it gets the same room on the frame stack as ours (``render.with_frame_room``),
-  both of which favour it;
+  counted, which favours it;
 * where the time goes: one more run with timestamps between the phases of the command, and the
   rendering in this process split into template, layout, PDF writing, font subsetting (the time
   inside WeasyPrint's ``Font.subset``) and the rest.
@@ -50,7 +49,8 @@ from workload import Workload, invoice_run, issued_invoices, load_text, prepare
 from massinvoice.collector import collector_paused
 from massinvoice.config import load_config
 from massinvoice.invoice.document import Invoice
-from massinvoice.invoice.render import PAPER, Renderer, with_frame_room
+from massinvoice.invoice.render import PAPER, Renderer
+from massinvoice.registry.numbering import Registry
 
 # Runs the command with a timestamp at each phase boundary, printed on stderr at the end.
 TIMELINE = r"""
@@ -94,9 +94,7 @@ def naive(invoices: list[Invoice], renderer: Renderer, paper: str) -> tuple[floa
 
     wall, cpu = time.perf_counter(), time.process_time()
     for inv in invoices:
-        # the same room on the frame stack as ours: without it, the baseline would be 5-25 %
-        # slower or not depending on how deep this loop happens to be (see render.py)
-        with_frame_room(one, inv)
+        one(inv)
     n = len(invoices)
     return (time.perf_counter() - wall) / n, (time.process_time() - cpu) / n
 
@@ -130,7 +128,7 @@ def stages(invoices: list[Invoice], renderer: Renderer) -> dict[str, float]:
     try:
         start = time.process_time()
         for inv in invoices:
-            with_frame_room(one, inv)
+            one(inv)
         spent["total"] = time.process_time() - start
     finally:
         pdf_fonts.Font.subset = subset
@@ -141,6 +139,7 @@ def stages(invoices: list[Invoice], renderer: Renderer) -> dict[str, float]:
 def phases(work: Workload, jobs: int) -> dict[str, float]:
     """Seconds per phase of one invoice run (one more run, with timestamps)."""
     with tempfile.TemporaryDirectory() as tmp:
+        Registry(f"sqlite:///{tmp}/registry.sqlite", create=True).close()  # as init makes it
         done = subprocess.run(
             [sys.executable, "-c", TIMELINE, "invoice", str(work.sheet), "-o", f"{tmp}/out",
              "--jobs", str(jobs), "--config", str(work.config(False)),

@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from massinvoice.registry.numbering import Registry
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 LINES = 15  # per invoice: one A4 page holds 18
@@ -113,6 +115,7 @@ def invoice_run(work: Workload, jobs: int, *, einvoice: bool = False, tag: str =
     shutil.rmtree(out, ignore_errors=True)
     for stale in work.folder.glob(f"{name}.sqlite*"):
         stale.unlink()
+    Registry(f"sqlite:///{registry}", create=True).close()  # as 'massinvoice init' makes it
     cmd = [sys.executable, "-m", "massinvoice", "invoice", str(work.sheet), "-o", str(out),
            "--jobs", str(jobs), "--config", str(work.config(einvoice)),
            "--registry", f"sqlite:///{registry}"]  # fmt: skip
@@ -124,7 +127,8 @@ def invoice_run(work: Workload, jobs: int, *, einvoice: bool = False, tag: str =
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    issued = len(json.loads((out / "manifest.json").read_text())["invoices"])
+    (manifest,) = out.glob("runs/*/manifest.json")  # the run's own records
+    issued = len(json.loads(manifest.read_text())["invoices"])
     return Run(wall, cpu, issued, load_text(), registry, out)
 
 

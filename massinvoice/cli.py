@@ -144,11 +144,15 @@ def main() -> None:
 @click.option(
     "--no-registry", is_flag=True, help="Do not ask the registry which orders it has invoiced."
 )
+@click.option(
+    "--force", is_flag=True,
+    help="Replace an existing output even if it holds marks or is not a selection workbook.",
+)  # fmt: skip
 @config_option
 @registry_option
 @friendly
 def select(exports, output, date_from, date_to, date_field, rep, client, cargo_agency, market,
-           status, select_all, no_registry, config_path, registry_url) -> None:  # fmt: skip
+           status, select_all, no_registry, force, config_path, registry_url) -> None:  # fmt: skip
     """Read order export(s) and write the colour-coded selection workbook.
 
     EXPORTS are .xlsx, .xlsm, .xls, .ods or .csv files, English or Spanish headers; several are
@@ -160,9 +164,11 @@ def select(exports, output, date_from, date_to, date_field, rep, client, cargo_a
       massinvoice select orders.xlsx -o sel.xlsx --from 2026-11-16 --to 2026-11-22 --status non-invoiced
       massinvoice select a.csv b.xlsx -o sel.xlsx --rep "Ana Torres" --market US --select-all
     """
+    from massinvoice.readback.targets import check_select
     from massinvoice.select.run import select_orders
 
     config = _config(config_path)
+    check_select([Path(p) for p in exports], Path(output), force=force)
     lang, order = config.language, config.date_order
     filters = Filters(
         date_from=_date(date_from, "--from", order), date_to=_date(date_to, "--to", order),
@@ -222,11 +228,16 @@ def select(exports, output, date_from, date_to, date_field, rep, client, cargo_a
     default=None,
     help="Render with N processes (default: one per CPU, at most 8).",
 )
+@click.option(
+    "--raise-start",
+    is_flag=True,
+    help="The config's [series] start was raised on purpose: jump the series forward to it.",
+)
 @config_option
 @registry_option
 @friendly
 def invoice(selection, output, dry_run, strict, date_rule, group_by, partial, merged, jobs,
-            config_path, registry_url) -> None:  # fmt: skip
+            raise_start, config_path, registry_url) -> None:  # fmt: skip
     """Issue numbered PDF invoices for the orders marked in a saved selection workbook.
 
     Orders already invoiced (in the export or in the registry) are skipped with a reason, whatever
@@ -246,7 +257,7 @@ def invoice(selection, output, dry_run, strict, date_rule, group_by, partial, me
     options = InvoiceOptions(
         dry_run=dry_run, strict=strict, date=parse_date_rule(date_rule) if date_rule else "",
         group_by=group_by, partial=partial or "", merged=merged, jobs=jobs or default_jobs(),
-        registry_url=registry_url,
+        registry_url=registry_url, raise_start=raise_start,
     )  # fmt: skip
     lang = config.language
     with Progress(say("progress", lang)) as progress:
@@ -343,16 +354,16 @@ def void(number, reason, release_orders, config_path, registry_url) -> None:
       massinvoice void 001-001-000000042 --reason "wrong customer" --release-orders
     """
     from massinvoice.registry.numbering import Registry
+    from massinvoice.registry.void import describe, void_invoice
 
     config = _config(config_path)
     registry = Registry(registry_url or config.registry_url)
     try:
-        record = registry.void(number, reason, release_orders=release_orders)
+        outcome = void_invoice(registry, number, reason, release_orders=release_orders)
     finally:
         registry.close()
-    click.echo(f"voided {record.number}: {reason}")
-    if release_orders:
-        click.echo(f"orders invoiceable again: {', '.join(record.orders)}")
+    for line in describe(outcome, reason):
+        click.echo(line)
 
 
 @main.group()
@@ -397,6 +408,9 @@ def registry_list(state, limit, config_path, registry_url) -> None:
 @friendly
 def registry_migrate(source_url, target_url) -> None:
     """Copy a registry into another, for example SQLite into PostgreSQL; checked, idempotent.
+
+    The source is read, never created or changed, then retired: it refuses to number from then
+    on and names the new registry, so no machine can go on numbering in the old one.
 
     \b
     Example:

@@ -6,8 +6,11 @@ folder upwards. Without a file, defaults apply (registry beside the current fold
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -29,6 +32,8 @@ WARNING_CODES = (
     "unconfirmed", "not_packed", "partial", "zero_price", "under_min", "amount_mismatch",
     "missing_awb", "missing_dae", "bad_quantity", "mixed_currency", "unknown_customer",
 )  # fmt: skip
+PLACEHOLDER_SELLER = "Your Company S.A."  # what 'massinvoice init' writes into [seller]
+PLACEHOLDER_TAX_ID = "0000000000001"
 DEFAULT_STRICT = ("zero_price", "under_min", "unconfirmed", "bad_quantity", "mixed_currency")
 
 
@@ -70,6 +75,8 @@ class Limits:
     max_uncompressed_mb: int = 1024
     max_rows: int = 500_000
     max_columns: int = 300
+    max_cells: int = 20_000_000  # what one sheet may span, rows x columns, however empty
+    max_memory_mb: int = 4096  # what the worker reading one workbook may take
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +152,8 @@ def load_config(path: str | Path | None = None, *, search: bool = True) -> Confi
     path = Path(path)
     name = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: Notepad's byte-order mark is accepted
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(
             Problem(
@@ -169,106 +177,239 @@ def load_config(path: str | Path | None = None, *, search: bool = True) -> Confi
     return parse_config(raw, path)
 
 
+# --- the schema: every key, its type and what it may hold, checked at load ----------------------
+
+_CHOICES = {
+    "language": ("en", "es"), "paper": ("A4", "Letter"), "date_order": ("dmy", "mdy"),
+    "partial": ("ordered", "packed", "skip"), "select_status": ("all", "invoiced", "non-invoiced"),
+    "einvoice": ("off", "directory", "all"),
+}  # fmt: skip
+_TEXT = ("currency", "registry", "template_dir", "customers", "invoice_date", "payment_terms")
+_FLAGS = ("select_all",)
+_SECTIONS = ("seller", "series", "tax", "hs_codes", "fulls", "aliases", "limits", "strict")
+_KNOWN = (*_CHOICES, *_TEXT, *_FLAGS, *_SECTIONS)
+
+
+class _Checker:
+    """Collects every problem of one config file, each naming its key."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.problems: list[Problem] = []
+
+    def bad(self, key: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(Code.CONFIG_VALUE, message, self.name, column=key, hint=hint,
+                                     level=CONFIG))  # fmt: skip
+
+    def unknown(self, key: str, known: Iterable[str], where: str = "") -> None:
+        close = difflib.get_close_matches(key, list(known), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(known))}"
+        self.bad(key if not where else f"{where}.{key}", f"unknown setting {key!r}"
+                 + (f" in [{where}]" if where else ""), hint)  # fmt: skip
+
+    def text(self, key: str, value: Any) -> str | None:
+        if isinstance(value, str):
+            return value
+        quoted = f'{key.rpartition(".")[2]} = "{value}"' if isinstance(value, int | float) else ""
+        self.bad(key, f"expected text, got {_toml_kind(value)} {value!r}",
+                 f"put it in quotes: {quoted}" if quoted else "write it as text in quotes")  # fmt: skip
+        return None
+
+    def table(self, key: str, value: Any) -> dict[str, Any]:
+        if isinstance(value, dict):
+            return value
+        self.bad(key, f"expected a table [{key}], got {_toml_kind(value)} {value!r}",
+                 f"write it as a section: [{key}] and its keys on the lines below")  # fmt: skip
+        return {}
+
+    def integer(self, key: str, value: Any, low: int) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.bad(key, f"expected a whole number, got {_toml_kind(value)} {value!r}",
+                     f"write it without quotes, e.g. {key.rpartition('.')[2]} = {max(low, 1)}")  # fmt: skip
+            return None
+        if value < low:
+            self.bad(key, f"must be {low} or more, got {value}")
+            return None
+        return value
+
+    def lines(self, key: str, value: Any) -> tuple[str, ...]:
+        """Text lines: a list of text, or one text split at its line breaks."""
+        if isinstance(value, str):
+            return tuple(a.strip() for a in value.splitlines() if a.strip())
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        self.bad(key, f"expected text or a list of text, got {_toml_kind(value)} {value!r}",
+                 f'e.g. {key.rpartition(".")[2]} = ["Km 5 Via Cayambe", "Cayambe, Ecuador"]')  # fmt: skip
+        return ()
+
+
+def _toml_kind(value: Any) -> str:
+    kinds = {bool: "true/false", int: "a number", float: "a number", str: "text",
+             list: "a list", dict: "a table"}  # fmt: skip
+    return next((k for t, k in kinds.items() if isinstance(value, t)), type(value).__name__)
+
+
 def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
-    """Build a Config from parsed TOML, checking every value."""
-    problems: list[Problem] = []
-    name = str(path) if path else "<config>"
-
-    def bad(key: str, message: str, hint: str = "") -> None:
-        problems.append(
-            Problem(Code.CONFIG_VALUE, message, name, column=key, hint=hint, level=CONFIG)
-        )
-
-    scalars: dict[str, Any] = {}
-    simple = {f.name for f in fields(Config)} - {
-        "path", "seller", "series", "taxes", "hs_codes", "fulls", "aliases", "limits", "strict",
-    }  # fmt: skip
-    known = simple | {"seller", "series", "tax", "hs_codes", "fulls", "aliases", "limits", "strict"}
+    """Build a Config from parsed TOML, checking every value against the schema; all problems
+    of the file are raised together."""
+    check = _Checker(str(path) if path else "<config>")
     for key in raw:
-        if key not in known:
-            bad(key, f"unknown setting {key!r}", f"known settings: {', '.join(sorted(known))}")
-    for key in simple:
+        if key not in _KNOWN:
+            check.unknown(key, _KNOWN)
+    scalars = _scalars(raw, check)
+    values = dict(
+        seller=_seller(check.table("seller", raw.get("seller", {})), check),
+        series=_series(check.table("series", raw.get("series", {})), check),
+        taxes=_taxes(raw.get("tax", [{"name": "VAT 0% (export)", "rate": "0"}]), check),
+        fulls=_fulls(check.table("fulls", raw.get("fulls", {})), check),
+        hs_codes=_hs_codes(check.table("hs_codes", raw.get("hs_codes", {})), check),
+        aliases=_aliases(check.table("aliases", raw.get("aliases", {})), check),
+        strict=_strict(raw.get("strict", list(DEFAULT_STRICT)), check),
+        limits=_limits(check.table("limits", raw.get("limits", {})), check),
+    )
+    if check.problems:
+        raise ConfigError(check.problems)
+    return Config(path=path.resolve() if path else None, **values, **scalars)
+
+
+def _scalars(raw: dict[str, Any], check: _Checker) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, allowed in _CHOICES.items():
+        if key in raw and (value := check.text(key, raw[key])) is not None:
+            if value in allowed:
+                out[key] = value
+            else:
+                check.bad(key, f"{value!r} is not one of {', '.join(allowed)}")
+    for key in _TEXT:
+        if key in raw and (value := check.text(key, raw[key])) is not None:
+            out[key] = value
+    for key in _FLAGS:
         if key in raw:
-            scalars[key] = raw[key]
-    choices = {
-        "language": ("en", "es"), "paper": ("A4", "Letter"), "date_order": ("dmy", "mdy"),
-        "partial": ("ordered", "packed", "skip"),
-        "select_status": ("all", "invoiced", "non-invoiced"),
-        "einvoice": ("off", "directory", "all"),
-    }  # fmt: skip
-    for key, allowed in choices.items():
-        if key in scalars and scalars[key] not in allowed:
-            bad(key, f"{scalars[key]!r} is not one of {', '.join(allowed)}")
-    for key, value in scalars.items():
-        expected = bool if key == "select_all" else str
-        if not isinstance(value, expected):
-            bad(key, f"expected {expected.__name__}, got {value!r}")
+            if isinstance(raw[key], bool):
+                out[key] = raw[key]
+            else:
+                check.bad(key, f"expected true or false, got {raw[key]!r}")
+    rule = out.get("invoice_date", "today")
+    if rule not in ("today", "ship", "flight"):
+        try:
+            dt.date.fromisoformat(rule)
+        except ValueError:
+            check.bad("invoice_date", f"{rule!r} is not today, ship, flight or a date YYYY-MM-DD",
+                      'for a fixed date write it as invoice_date = "2026-11-20"')  # fmt: skip
+            out.pop("invoice_date")
+    return out
 
-    seller_raw = raw.get("seller", {})
-    address = seller_raw.get("address", ())
-    if isinstance(address, str):
-        address = tuple(a.strip() for a in address.splitlines() if a.strip())
-    seller = Seller(
-        **{k: v for k, v in seller_raw.items() if k not in ("address", "bank")},
-        address=tuple(address),
-        bank=tuple(seller_raw.get("bank", ())),
-    ) if _keys_ok(seller_raw, Seller, "seller", bad) else Seller()  # fmt: skip
 
-    series_raw = raw.get("series", {})
-    series = Series(**series_raw) if _keys_ok(series_raw, Series, "series", bad) else Series()
+def _section(raw: dict[str, Any], cls: type, name: str, check: _Checker) -> dict[str, Any]:
+    allowed = [f.name for f in fields(cls)]
+    for key in raw:
+        if key not in allowed:
+            check.unknown(key, allowed, name)
+    return {k: v for k, v in raw.items() if k in allowed}
+
+
+def _seller(raw: dict[str, Any], check: _Checker) -> Seller:
+    values: dict[str, Any] = {}
+    for key, value in _section(raw, Seller, "seller", check).items():
+        if key in ("address", "bank"):
+            values[key] = check.lines(f"seller.{key}", value)
+        elif (text := check.text(f"seller.{key}", value)) is not None:
+            values[key] = text
+    return Seller(**values)
+
+
+def _series(raw: dict[str, Any], check: _Checker) -> Series:
+    values = _section(raw, Series, "series", check)
+    for key in ("name", "format"):
+        if key in values and check.text(f"series.{key}", values[key]) is None:
+            values.pop(key)
+    if "start" in values and check.integer("series.start", values["start"], 1) is None:
+        values.pop("start")
+    series = Series(**values)
+    hint = "use {seq} with an optional width, e.g. '001-001-{seq:09d}'"
+    if "{seq" not in series.format:
+        check.bad("series.format", f"number format {series.format!r} has no {{seq}}: every "
+                  "invoice would get the same number", hint)  # fmt: skip
+        return series
     try:
         series.number(1)
-    except (KeyError, ValueError, IndexError) as exc:
-        bad(
-            "series.format",
-            f"number format {series.format!r} does not work: {exc}",
-            "use {seq} with an optional width, e.g. '001-001-{seq:09d}'",
-        )
+    except (KeyError, ValueError, IndexError, AttributeError) as exc:
+        check.bad("series.format", f"number format {series.format!r} does not work: {exc}", hint)
+    return series
 
+
+def _taxes(raw: Any, check: _Checker) -> tuple[TaxLine, ...]:
+    if not isinstance(raw, list):
+        check.bad("tax", "expected [[tax]] tables, each with a name and a rate")
+        return ()
     taxes: list[TaxLine] = []
-    for i, tax in enumerate(raw.get("tax", [{"name": "VAT 0% (export)", "rate": "0"}])):
+    for i, tax in enumerate(raw):
         try:
-            taxes.append(TaxLine(str(tax["name"]), Decimal(str(tax["rate"]))))
-        except (KeyError, InvalidOperation, TypeError):
-            bad(f"tax[{i}]", "each [[tax]] needs a name and a numeric rate (percent)")
+            assert isinstance(tax, dict) and isinstance(tax["name"], str)
+            assert not isinstance(tax["rate"], bool)
+            taxes.append(TaxLine(tax["name"], Decimal(str(tax["rate"]))))
+        except (AssertionError, KeyError, InvalidOperation, TypeError):
+            check.bad(f"tax[{i}]", "each [[tax]] needs a name (text) and a numeric rate (percent)")
+    return tuple(taxes)
 
-    fulls: dict[str, Decimal] = {k: Decimal(v) for k, v in DEFAULT_FULLS.items()}
-    for box, factor in raw.get("fulls", {}).items():
+
+def _fulls(raw: dict[str, Any], check: _Checker) -> dict[str, Decimal]:
+    fulls = {k: Decimal(v) for k, v in DEFAULT_FULLS.items()}
+    for box, factor in raw.items():
         try:
+            assert not isinstance(factor, bool)
             fulls[box.upper()] = Decimal(str(factor))
-        except InvalidOperation:
-            bad(f"fulls.{box}", f"{factor!r} is not a number")
+        except (AssertionError, InvalidOperation):
+            check.bad(f"fulls.{box}", f"{factor!r} is not a number")
+    return fulls
 
+
+def _hs_codes(raw: dict[str, Any], check: _Checker) -> dict[str, str]:
     hs = dict(DEFAULT_HS_CODES)
-    hs.update({k.strip().lower(): str(v) for k, v in raw.get("hs_codes", {}).items()})
+    for species, code in raw.items():
+        if (text := check.text(f"hs_codes.{species}", code)) is not None:
+            hs[species.strip().lower()] = text
+    return hs
 
-    aliases: dict[str, tuple[str, ...]] = {}
-    for key, names in raw.get("aliases", {}).items():
-        aliases[key] = (names,) if isinstance(names, str) else tuple(str(n) for n in names)
 
-    strict = raw.get("strict", list(DEFAULT_STRICT))
-    for code in strict:
+def _aliases(raw: dict[str, Any], check: _Checker) -> dict[str, tuple[str, ...]]:
+    return {key: check.lines(f"aliases.{key}", names) for key, names in raw.items()}
+
+
+def _strict(raw: Any, check: _Checker) -> tuple[str, ...]:
+    """The warnings ``--strict`` refuses; one code written as text is taken as a list of one."""
+    codes = [raw] if isinstance(raw, str) else raw
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        check.bad("strict", f"expected a list of checks, got {raw!r}",
+                  f'e.g. strict = ["zero_price", "under_min"]; known: {", ".join(WARNING_CODES)}')  # fmt: skip
+        return DEFAULT_STRICT
+    for code in codes:
         if code not in WARNING_CODES:
-            bad("strict", f"unknown check {code!r}", f"known: {', '.join(WARNING_CODES)}")
-
-    limits_raw = raw.get("limits", {})
-    limits = Limits(**limits_raw) if _keys_ok(limits_raw, Limits, "limits", bad) else Limits()
-
-    if problems:
-        raise ConfigError(problems)
-    return Config(
-        path=path.resolve() if path else None, seller=seller, series=series, taxes=tuple(taxes),
-        fulls=fulls, hs_codes=hs, aliases=aliases, strict=tuple(strict), limits=limits, **scalars,
-    )  # fmt: skip
+            close = difflib.get_close_matches(code, WARNING_CODES, n=1)
+            check.bad("strict", f"unknown check {code!r}",
+                      f"did you mean {close[0]!r}?" if close else f"known: {', '.join(WARNING_CODES)}")  # fmt: skip
+    return tuple(codes)
 
 
-def _keys_ok(raw: dict[str, Any], cls: type, section: str, bad: Any) -> bool:
-    allowed = {f.name for f in fields(cls)}
-    unknown = set(raw) - allowed
-    for key in sorted(unknown):
-        bad(
-            f"{section}.{key}",
-            f"unknown setting {key!r} in [{section}]",
-            f"known: {', '.join(sorted(allowed))}",
-        )
-    return not unknown
+def _limits(raw: dict[str, Any], check: _Checker) -> Limits:
+    values = {}
+    for key, value in _section(raw, Limits, "limits", check).items():
+        if (number := check.integer(f"limits.{key}", value, 1)) is not None:
+            values[key] = number
+    return Limits(**values)
+
+
+def check_seller(config: Config) -> None:
+    """Refuse to invoice while [seller] still holds what ``init`` wrote: no invoice carries it."""
+    blanks = [
+        key
+        for key, example in (("name", PLACEHOLDER_SELLER), ("tax_id", PLACEHOLDER_TAX_ID))
+        if getattr(config.seller, key) == example
+    ]
+    if blanks:
+        raise ConfigError(
+            Problem(Code.SELLER_PLACEHOLDER,
+                    f"the seller's {' and '.join(blanks)} still hold the example values of 'massinvoice init'",
+                    str(config.path or CONFIG_NAME), column="[seller]", level=CONFIG,
+                    hint="fill in the company's real details in [seller]")
+        )  # fmt: skip

@@ -83,9 +83,12 @@ def print_run(result: Any, lang: str = "en") -> None:
     if result.issued:
         first, last = result.issued[0].number, result.issued[-1].number
         click.echo(say("numbers" if first != last else "number", lang, first=first, last=last))
-    recovered = sum(1 for i in result.issued if i.recovered)
+    recovered = sum(1 for i in result.issued if i.recovered and not i.adopted)
     if recovered:
         click.echo(say("recovered", lang, n=recovered))
+    adopted = sum(1 for i in result.issued if i.adopted)
+    if adopted:
+        click.echo(say("adopted", lang, n=adopted))
     totals: dict[str, Any] = {}
     for (_, currency), amount in result.issued_totals.items():
         totals[currency] = totals.get(currency, 0) + amount
@@ -104,5 +107,6 @@ def print_run(result: Any, lang: str = "en") -> None:
             say("edits_used", lang, corrections=count(len(result.edits), "correction", lang))
         )
     ok = say("control_ok" if result.control_ok else "control_check", lang)
-    click.echo(say("control", lang, ok=ok, report=result.files.get("report"),
+    click.echo(say("control", lang, ok=ok, records=result.records))
+    click.echo(say("report_and_register", lang, report=result.files.get("report"),
                    register=result.files.get("register")))  # fmt: skip

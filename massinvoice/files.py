@@ -9,6 +9,8 @@ import re
 import secrets
 import socket
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,6 +70,44 @@ def atomic_write_bytes(path: Path, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class DifferentFileExists(FileExistsError):
+    """A file is already there with other content: it is never replaced."""
+
+
+def write_once_bytes(path: Path, data: bytes) -> str:
+    """Write ``data`` to a new file ``path`` atomically; return its SHA-256.
+
+    A file already there with the same bytes is left as it is; one with other bytes is never
+    replaced (:class:`DifferentFileExists`). The name is taken with a hard link, which fails
+    if it exists, so two writers cannot both win; where links are not allowed (some network
+    shares), a look before the rename does.
+    """
+    path = Path(path)
+    sha = hashlib.sha256(data).hexdigest()
+    tmp = new_temp_beside(path)
+    try:
+        tmp.write_bytes(data)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links here
+            if not path.exists():
+                os.replace(tmp, path)
+        if sha256_file(path) != sha:
+            raise DifferentFileExists(
+                f"{path.name} is already in {path.parent} with other content: it is never "
+                "replaced; run into another output folder (-o)"
+            )
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    _fsync_dir(path.parent)
+    return sha
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
@@ -83,7 +123,7 @@ def sweep_temps(folder: Path) -> list[Path]:
         return removed
     for name in names:
         found = _TEMP_NAME.fullmatch(name)
-        if not found or found["host"] != host or _alive(int(found["pid"])):
+        if not found or found["host"] != host or process_alive(int(found["pid"])):
             continue
         with contextlib.suppress(OSError):
             (folder / name).unlink()
@@ -91,16 +131,37 @@ def sweep_temps(folder: Path) -> list[Path]:
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this machine lives (a zombie, dead but not yet reaped, does not).
+    True where there is no harmless way to ask (Windows) or the answer is not ours to have."""
     if os.name != "posix":
-        return True  # no harmless way to ask there: leave the files
+        return True
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except (PermissionError, OverflowError, ValueError):
-        return True  # someone else's, or not a pid we can ask about: leave its files
+        return True
+    with contextlib.suppress(OSError, IndexError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat[stat.rindex(")") + 2] != "Z"
     return True
+
+
+def exit_with(owner: int) -> None:
+    """In a worker process: exit as soon as the process ``owner`` is gone (killed, even), instead
+    of waiting for work for ever. ``owner`` is given by the owner itself: a worker started while
+    its owner was being killed would find another parent already."""
+
+    def watch() -> None:
+        direct = os.getppid() == owner
+        while os.getppid() == owner if direct else process_alive(owner):
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-owner", daemon=True).start()
 
 
 def sha256_file(path: Path) -> str:

@@ -76,8 +76,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{corrections} de la hoja aplicadas (listadas en el informe).",
     ),
     "control": (
-        "Control totals: {ok}. Report: {report}  Register: {register}",
-        "Totales de control: {ok}. Informe: {report}  Registro: {register}",
+        "Control totals: {ok}. This run's records: {records}",
+        "Totales de control: {ok}. Registros de esta ejecución: {records}",
+    ),
+    "report_and_register": (
+        "  Report: {report}  Register: {register}",
+        "  Informe: {report}  Registro: {register}",
+    ),
+    "adopted": (
+        "  {n} issued by an interrupted earlier run, recorded in this run's records",
+        "  {n} emitidas por una ejecución interrumpida, registradas en esta ejecución",
     ),
     "control_ok": ("OK", "correctos"),
     "control_check": ("CHECK", "REVISAR"),
@@ -160,6 +168,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report_sheet": (
         "Selection sheet : {name} (sha256 {sha}…)",
         "Hoja de selección : {name} (sha256 {sha}…)",
+    ),
+    "report_records": ("Run records     : {records}", "Registros         : {records}"),
+    "note_adopted": (
+        "issued by an interrupted run, recorded here",
+        "emitida por una ejecución interrumpida, registrada aquí",
+    ),
+    "note_recovered": (
+        "finished for an interrupted run",
+        "terminada de una ejecución interrumpida",
     ),
     "report_run": ("Run             : {run}", "Ejecución         : {run}"),
     "report_outdir": ("Output folder   : {outdir}", "Carpeta de salida : {outdir}"),

@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 CENT = Decimal("0.01")
+_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+
+
+def order_key(order_no: str) -> str:
+    """An order number as people and spreadsheets mangle it: trimmed, case-insensitive, spaces
+    collapsed, and the leading zeros Excel drops (``000123`` and ``123``, ``PO-000123`` and
+    ``po-123`` share a key). The one place where two order numbers are judged to look alike;
+    the exact text stays the order's identity, the key only holds look-alikes back."""
+    text = " ".join(unicodedata.normalize("NFKC", str(order_no)).split()).casefold()
+    return _LEADING_ZEROS.sub("", text)
 
 
 _QUANTA = {places: Decimal(1).scaleb(-places) for places in range(7)}
@@ -94,6 +106,11 @@ class Line:
         """Quantity x unit price, rounded half-up to cents (0 without a price)."""
         return money(Decimal(self.quantity) * (self.unit_price or Decimal(0)))
 
+    def fulls(self, factors: dict[str, Decimal]) -> Decimal:
+        """Full-box equivalents of the line's boxes (FB 1, HB 0.5, QB 0.25, EB 0.125 by default;
+        an unknown box type counts 0)."""
+        return Decimal(self.boxes) * factors.get(self.box_type.strip().upper(), Decimal(0))
+
 
 def status_of(invoice_no: str, boxes: int, packed_boxes: int) -> Status:
     """An order's status from its invoice number and its boxes (packed ones capped per line)."""
@@ -165,13 +182,7 @@ class Order:
 
     def fulls(self, factors: dict[str, Decimal]) -> Decimal:
         """Full-box equivalents (FB 1, HB 0.5, QB 0.25, EB 0.125 by default)."""
-        return sum(
-            (
-                Decimal(line.boxes) * factors.get(line.box_type.upper(), Decimal(0))
-                for line in self.lines
-            ),
-            Decimal(0),
-        )
+        return sum((line.fulls(factors) for line in self.lines), Decimal(0))
 
     def fingerprint(self) -> str:
         """A short hash of what would be invoiced: detects edits and changed exports."""

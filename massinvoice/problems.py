@@ -68,26 +68,31 @@ class Code(StrEnum):
     MIXED_CURRENCY = "mixed_currency"
     MIXED_CUSTOMERS = "mixed_customers"
     MORE_PROBLEMS = "more_problems"
-    NO_DATA = "no_data"
-    NO_HEADER = "no_header"
-    NO_ORDER = "no_order"
-    NO_SAMPLES = "no_samples"
-    NOT_A_NUMBER = "not_a_number"
     NOT_AN_INTEGER = "not_an_integer"
+    NOT_A_NUMBER = "not_a_number"
     NOT_BATCH_FOLDER = "not_batch_folder"
     NOT_FOUND = "not_found"
     NOT_PACKED = "not_packed"
     NOT_SELECTION_WORKBOOK = "not_selection_workbook"
+    NO_DATA = "no_data"
+    NO_HEADER = "no_header"
+    NO_ORDER = "no_order"
+    NO_SAMPLES = "no_samples"
+    OUTPUT_EXISTS = "output_exists"
+    OUTPUT_HAS_MARKS = "output_has_marks"
+    OUTPUT_IS_INPUT = "output_is_input"
     OUTPUT_NOT_WRITABLE = "output_not_writable"
     OUTPUT_WRITE_FAILED = "output_write_failed"
     PARTIAL = "partial"
     RENDERER_FAILED = "renderer_failed"
+    SELECTION_GIVEN_AS_EXPORT = "selection_given_as_export"
     SELLER_MISSING = "seller_missing"
     SELLER_PLACEHOLDER = "seller_placeholder"
     STATE_DAMAGED = "state_damaged"
     STEMS_MISMATCH = "stems_mismatch"
     TOO_LARGE = "too_large"
     TOO_MANY_LINES = "too_many_lines"
+    TRUNCATED = "truncated"
     UNCLEAR_SELECT = "unclear_select"
     UNCONFIRMED = "unconfirmed"
     UNDER_MIN = "under_min"
@@ -327,6 +332,21 @@ CATALOGUE: dict[Code, Entry] = {
     Code.ZERO_PRICE: Entry(WARNING,
         "A line has a price of 0.00 or no price.", "Set the price in the ERP or on the Lines sheet.",
         "Una línea tiene precio 0,00 o no tiene precio.", "Ponga el precio en el ERP o en la hoja Líneas."),
+    Code.OUTPUT_EXISTS: Entry(FILE,
+        "The output file exists and is not a selection workbook: it is not replaced.", "Choose another name with -o, or add --force to replace it.",
+        "El archivo de salida existe y no es un libro de selección: no se reemplaza.", "Elija otro nombre con -o o agregue --force para reemplazarlo."),
+    Code.OUTPUT_HAS_MARKS: Entry(FILE,
+        "The output is a selection workbook with orders marked: replacing it would wipe the marks.", "Invoice it first (massinvoice invoice), or choose another name with -o.",
+        "La salida es un libro de selección con pedidos marcados: reemplazarlo borraría las marcas.", "Facture primero (massinvoice invoice) o elija otro nombre con -o."),
+    Code.OUTPUT_IS_INPUT: Entry(FILE,
+        "The output would replace the export it is made from.", "Give the selection workbook another name with -o.",
+        "La salida reemplazaría la exportación de la que se hace.", "Dé otro nombre al libro de selección con -o."),
+    Code.SELECTION_GIVEN_AS_EXPORT: Entry(FILE,
+        "A selection workbook was given where an order export is expected.", "To invoice it: massinvoice invoice FILE -o FOLDER; to select, give the ERP's export.",
+        "Se dio un libro de selección donde se espera una exportación de pedidos.", "Para facturarlo: massinvoice invoice ARCHIVO -o CARPETA; para seleccionar, use la exportación del ERP."),
+    Code.TRUNCATED: Entry(FILE,
+        "The file is cut short: its last line is incomplete.", "Copy or export the file again, complete.",
+        "El archivo está cortado: su última línea está incompleta.", "Copie o exporte el archivo de nuevo, completo."),
 }
 # fmt: on
 

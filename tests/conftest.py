@@ -46,7 +46,17 @@ def workspace(tmp_path: Path) -> Path:
     (tmp_path / "customers.csv").write_text(
         (PACKAGED_SAMPLES / "customers.csv").read_text("utf-8"), "utf-8"
     )
+    create_registry(tmp_path)
     return tmp_path
+
+
+def create_registry(folder: Path) -> str:
+    """The registry beside ``folder``'s config, made as 'massinvoice init' makes it; its URL."""
+    from massinvoice.registry.numbering import Registry
+
+    url = f"sqlite:///{folder / 'massinvoice.sqlite'}"
+    Registry(url, create=True).close()
+    return url
 
 
 @pytest.fixture

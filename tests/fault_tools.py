@@ -287,7 +287,7 @@ def measure_pace(b: Billing, folder: Path) -> Pace:
     started = time.monotonic()
     first = None
     while proc.poll() is None:
-        if first is None and pdf_count(folder):
+        if first is None and any(folder.glob("runs/*/*.pdf")):  # a dry run's drafts
             first = time.monotonic() - started
         time.sleep(0.01)
     total = time.monotonic() - started
@@ -397,9 +397,10 @@ def check_invariants(
     assert issued_totals == expected_totals, "issued totals differ from the selection's"
 
     if manifest_of is not None:
-        manifest = json.loads((manifest_of / "manifest.json").read_text("utf-8"))
+        last = sorted((manifest_of / "runs").glob("*/manifest.json"))[-1].parent  # newest run
+        manifest = json.loads((last / "manifest.json").read_text("utf-8"))
         assert manifest["control"]["ok"] is True
-        assert "Control: OK" in (manifest_of / "report.txt").read_text("utf-8")
+        assert "Control: OK" in (last / "report.txt").read_text("utf-8")
         for inv in manifest["invoices"]:
             assert inv["sha256"] == next(r.sha256 for r in records if r.number == inv["number"])
     return Audit(len(records), sum(issued_totals.values(), Decimal(0)))

@@ -23,6 +23,7 @@ from typing import NoReturn
 import pytest
 from sqlalchemy import create_engine
 
+from massinvoice.registry.numbering import Registry
 from massinvoice.registry.schema import parse_url
 
 SCRIPT = Path(__file__).resolve().parents[1] / "ci" / "postgres.sh"
@@ -108,7 +109,9 @@ def fresh_pg_database(server_url: str) -> Iterator[str]:
 def registry_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty registry's URL: a SQLite file, or a PostgreSQL database made for this test."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'registry.sqlite'}"
+        url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+        Registry(url, create=True).close()  # as 'massinvoice init' makes it
+        yield url
         return
     server = request.getfixturevalue("pg_server_url")
     with fresh_pg_database(server) as url:

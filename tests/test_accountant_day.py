@@ -27,6 +27,12 @@ def runner(workspace: Path, monkeypatch) -> CliRunner:
     return CliRunner()
 
 
+def _record(outdir: str, name: str) -> Path:
+    """One of the run's records (each run keeps its own under OUTDIR/runs/<run>/)."""
+    (path,) = Path(outdir).glob(f"runs/*/{name}")
+    return path
+
+
 def _export_rows(path: Path) -> tuple[openpyxl.Workbook, object, int, dict[str, int]]:
     wb = openpyxl.load_workbook(path)
     ws = wb.active
@@ -126,7 +132,7 @@ def test_own_correction_is_not_an_amount_mismatch(runner, make_selection) -> Non
     set_line_value(sheet, order_no, 1, "Unit Price", 0.55)
     r = runner.invoke(main, ["invoice", str(sheet), "-o", "out"])
     assert r.exit_code == 0, r.output
-    report = Path("out/report.txt").read_text("utf-8")
+    report = _record("out", "report.txt").read_text("utf-8")
     assert f"{order_no:<20} line 1: unit price" in report
     assert not re.search(rf"{order_no}\s+\[amount_mismatch\] line 1:", report)
 
@@ -185,9 +191,9 @@ def test_spanish_mode_has_no_english_leftovers(runner, workspace, make_export, t
     r = runner.invoke(main, ["invoice", "sel.xlsx", "-o", "out"])
     assert r.exit_code == 0, r.output
     texts["invoice"] = r.output
-    texts["report"] = Path("out/report.txt").read_text("utf-8")
+    texts["report"] = _record("out", "report.txt").read_text("utf-8")
     assert "Advertencias" in texts["report"]
-    register = openpyxl.load_workbook("out/register.xlsx")
+    register = openpyxl.load_workbook(_record("out", "register.xlsx"))
     texts["register"] = "\n".join(
         f"{ws.title} " + " ".join(str(c.value) for c in ws[1]) for ws in register.worksheets
     )
@@ -233,7 +239,7 @@ def test_cjk_arabic_and_cyrillic_customers_render_with_real_glyphs(runner, make_
     mark(Path("s.xlsx"), _invoiceable(Path("s.xlsx")))
     r = runner.invoke(main, ["invoice", "s.xlsx", "-o", "out"])
     assert r.exit_code == 0, r.output
-    assert "glyph_missing" not in Path("out/report.txt").read_text("utf-8")
+    assert "glyph_missing" not in _record("out", "report.txt").read_text("utf-8")
     seen = set()
     for pdf in Path("out").glob("001-001-*.pdf"):
         fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout

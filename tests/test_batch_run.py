@@ -119,7 +119,7 @@ def test_edited_sheet_becomes_invoices_counted_by_the_registry(folder: Path) -> 
     assert sorted(p.name for p in pdfs) == sorted(f"{r.number}.pdf" for r in records)
     held = [o for r in records for o in r.orders]
     assert sorted(held) == sorted(marked), "each marked order on exactly one invoice"
-    assert (day / "register.xlsx").is_file() and (day / "report.txt").is_file()
+    assert list(day.glob("runs/*/register.xlsx")) and list(day.glob("runs/*/report.txt"))
     assert files(folder, "inbox") == [] and files(folder, "errors") == []
     assert len(files(folder, "archive", "orders-selection-*.xlsx")) == 1
     assert f"{len(marked)} invoices in invoices/" in result.output
@@ -140,9 +140,9 @@ def test_same_sheet_again_issues_nothing_and_is_archived_not_failed(folder: Path
     day = folder / "invoices" / f"{dt.date.today():%Y-%m-%d}"
     first, second = sorted(day.iterdir(), key=lambda p: len(list(p.glob("*.pdf"))), reverse=True)
     assert all(re.fullmatch(r"run-\d{4}-[0-9a-f]{6}", p.name) for p in (first, second))
-    assert not list(second.glob("*.pdf")) and (second / "report.txt").is_file()
+    assert not list(second.glob("*.pdf")) and list(second.glob("runs/*/report.txt"))
     assert len(sorted(first.glob("*.pdf"))) == len(marked)
-    assert not [p for p in first.iterdir() if p.is_dir()], "runs side by side, never nested"
+    assert [p.name for p in first.iterdir() if p.is_dir()] == ["runs"], "runs never nested"
 
 
 def test_crash_after_the_outputs_is_finished_without_duplicates(folder: Path, monkeypatch) -> None:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from massinvoice.config import load_config
 from massinvoice.files import sha256_file
 from massinvoice.read import load_export
@@ -18,6 +20,7 @@ from tests.sheet_tools import mark
 PROCESSES = 4
 
 
+@pytest.mark.slow
 def test_four_runs_on_overlapping_selections_invoice_each_order_once(
     workspace,
     make_export,

@@ -74,6 +74,7 @@ def check_invariants(config, out: Path, marked: list[str]) -> None:
         assert sha256_file(out / f"{r.number}.pdf") == r.sha256
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_killed_runs_are_finished_by_the_next_run(workspace, make_selection, jobs):
     config, export, sheet = make_selection(40)

@@ -21,6 +21,7 @@ from massinvoice.read import load_export
 from massinvoice.registry.numbering import Registry
 from massinvoice.select.run import select_orders
 from tests.conftest import PACKAGED_SAMPLES as SAMPLES
+from tests.conftest import create_registry
 from tests.sheet_tools import mark
 
 WANTS_XML = ("BLUMENKONTOR ELBWIESE GMBH", "FLEURS DE L'ÉTANG SARL", "FIORI DEL LAGO SRL")
@@ -35,6 +36,7 @@ def setup_folder(folder: Path, make_export, einvoice: str) -> tuple[Path, Path]:
     assert f'einvoice = "{einvoice}"' in toml
     (folder / "massinvoice.toml").write_text(toml, encoding="utf-8")
     shutil.copy(SAMPLES / "customers.csv", folder / "customers.csv")
+    create_registry(folder)
     export = make_export(60)
     sheet = folder / "selection.xlsx"
     select_orders([export], sheet, config=load_config(folder / "massinvoice.toml"))
@@ -79,13 +81,13 @@ def test_directory_mode_embeds_xml_only_for_customers_who_want_it(tmp_path, make
     for order_no in us:
         assert list(PdfReader(by_order[order_no].file).attachments) == []
     # the manifest's SHA-256 is of the final file, XML included
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads(result.files["manifest"].read_text())
     assert {i["number"]: i["sha256"] for i in manifest["invoices"]} == {
         i.number: sha256_file(Path(i.file)) for i in result.issued
     }
     # invoices.csv: every line of this run, adding up per invoice
-    rows = list(csv.DictReader(io.StringIO((out / "invoices.csv").read_text("utf-8-sig"))))
-    assert result.files["invoices"] == out / "invoices.csv"
+    rows = list(csv.DictReader(io.StringIO(result.files["invoices"].read_text("utf-8-sig"))))
+    assert result.files["invoices"] == result.records / "invoices.csv"
     assert len(rows) == sum(len(inv.lines) for inv in result.invoices)
     for inv in result.invoices:
         total = sum(Decimal(r["Amount"]) for r in rows if r["Invoice #"] == inv.number)

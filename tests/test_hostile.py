@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,22 +58,22 @@ M = load_maker()
 # file -> (problem code, words of the message): refused as a whole, before anything is written.
 REFUSED: dict[str, tuple[str, str]] = {
     "zip_bomb_ratio.xlsx": ("too_large", "zip bomb"),
-    "zip_bomb_lying_header.xlsx": ("corrupt", "damaged"),
+    "zip_bomb_lying_header.xlsx": ("corrupt", "larger than its declared"),
     "zip_bomb_declared_4gib.xlsx": ("too_large", "expands to 4096 MB"),
     "billion_laughs_strings.xlsx": ("corrupt", "cannot be read"),
     "external_entity.xlsx": ("corrupt", "cannot be read"),
-    "sparse_far_corner.xlsx": ("too_large", "1048576 rows"),
+    "sparse_far_corner.xlsx": ("too_large", "4096 MB allowed"),
     "sparse_far_column.xlsx": ("too_large", "16384 columns"),
     "sparse_far_row.xlsx": ("too_large", "1048576 rows"),
-    "implicit_cells_far.xlsx": ("too_large", "1048576 rows"),
-    "lowercase_cell_reference.xlsx": ("too_large", "16384 columns"),
-    "four_letter_column.xlsx": ("too_large", "475254 columns"),
-    "quoted_bracket_cell_reference.xlsx": ("too_large", "1048576 rows"),
-    "duplicate_cell_reference.xlsx": ("too_large", "1048576 rows"),
-    "spaced_cell_reference.xlsx": ("too_large", "1048576 rows"),
+    "implicit_cells_far.xlsx": ("too_large", "4096 MB allowed"),
+    "lowercase_cell_reference.xlsx": ("too_large", "4096 MB allowed"),
+    "four_letter_column.xlsx": ("too_large", "4096 MB allowed"),
+    "quoted_bracket_cell_reference.xlsx": ("corrupt", "cannot be read"),
+    "duplicate_cell_reference.xlsx": ("too_large", "4096 MB allowed"),
+    "spaced_cell_reference.xlsx": ("too_large", "4096 MB allowed"),
     "columns_16000.xlsx": ("too_large", "16000 columns"),
     "columns_16000.csv": ("too_large", "16000 columns"),
-    "ods_repeated_rows.ods": ("too_large", "1048576 rows"),
+    "ods_repeated_rows.ods": ("corrupt", "cannot be read"),
     "ods_repeated_columns.ods": ("too_large", "16000 columns"),
     "ods_repeated_rows_narrow.ods": ("too_large", "1000001 rows"),
     "deep_xml_nesting.xlsx": ("no_data", "no order line"),
@@ -223,7 +224,7 @@ NETWORK = {"socket.connect", "socket.getaddrinfo", "socket.sendto", "urllib.Requ
 
 @pytest.mark.parametrize("name", ["formula_injection.csv", "formula_injection.xlsx"])
 def test_formulas_in_data_stay_text_in_every_file_we_write(run_all, name: str) -> None:
-    _, sheet, out, result = run_all(HOSTILE / name)
+    _, sheet, _, result = run_all(HOSTILE / name)
     assert len(result.issued) == 10
     payloads = {folded(p) for p in M.FORMULAS}
     # the selection workbook, both sheets: the payloads are text cells; no formula carries them
@@ -234,11 +235,11 @@ def test_formulas_in_data_stay_text_in_every_file_we_write(run_all, name: str) -
     lines = {c.value for row in book["Lines"].iter_rows() for c in row if c.data_type == "s"}
     assert payloads <= lines, "the Lines sheet carries them as text too"
     # the register: text cells only, and no formula at all
-    texts, formulas = strings_and_formulas(out / "register.xlsx")
+    texts, formulas = strings_and_formulas(result.files["register"])
     assert formulas == []
     assert {f"{p} CUSTOMER {i}" for i, p in enumerate(map(folded, M.FORMULAS), 1)} <= texts
     # invoices.csv: a spreadsheet would show each payload as text (a leading ')
-    with open(out / "invoices.csv", encoding="utf-8-sig", newline="") as f:
+    with open(result.files["invoices"], encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 10
     for row in rows:
@@ -248,15 +249,15 @@ def test_formulas_in_data_stay_text_in_every_file_we_write(run_all, name: str) -
             f"{p} CUSTOMER {i}" for i, p in enumerate(map(folded, M.FORMULAS), 1)
         }
     # the report is plain text: the payloads are there, as written
-    report = (out / "report.txt").read_text("utf-8")
+    report = result.files["report"].read_text("utf-8")
     assert all(p in report for p in payloads if len(p) < 20)
 
 
 def test_formula_cells_of_an_export_are_read_as_their_values(run_all) -> None:
-    _, sheet, out, result = run_all(HOSTILE / "formula_cells.xlsx")
+    _, sheet, _, result = run_all(HOSTILE / "formula_cells.xlsx")
     (issued,) = result.issued
     assert issued.bill_customer == "DDE INC"
-    for path in (sheet, out / "register.xlsx"):
+    for path in (sheet, result.files["register"]):
         _, formulas = strings_and_formulas(path)
         assert not [f for f in formulas if any(m in f for m in MARKERS)], formulas
 
@@ -303,9 +304,10 @@ def test_markup_prints_literally_and_nothing_is_fetched(run_all, monkeypatch, na
 def test_dangerous_order_numbers_give_safe_file_names(run_all, workspace: Path) -> None:
     _, _, drafts, result = run_all(HOSTILE / "hostile_order_numbers.xlsx", dry_run=True)
     assert len(result.issued) == len(M.ORDER_NUMBERS)
-    names = [p.name for p in drafts.iterdir() if p.suffix == ".pdf"]
+    names = [p.name for p in result.records.iterdir() if p.suffix == ".pdf"]  # the run's folder
     assert len(names) == len(M.ORDER_NUMBERS)
-    assert all(p.parent == drafts for p in drafts.rglob("*")), "nothing written outside"
+    assert all(p.parent == result.records for p in result.records.rglob("*")), "nothing outside"
+    assert {p.name for p in drafts.iterdir()} == {"runs", "runs.csv"}
     reserved = {"CON", "PRN", "AUX", "NUL"} | {f"{d}{i}" for d in ("COM", "LPT") for i in range(10)}
     for name in names:
         assert re.fullmatch(r"DRAFT-\d{4}-[A-Za-z0-9._-]+\.pdf", name), name
@@ -322,15 +324,15 @@ def test_dangerous_order_numbers_give_safe_file_names(run_all, workspace: Path) 
     finally:
         registry.close()
     assert held == {folded(n) for n in M.ORDER_NUMBERS}
-    texts, _ = strings_and_formulas(out / "register.xlsx")
+    texts, _ = strings_and_formulas(result.files["register"])
     assert "x" * 300 in texts and "nulbyte" in texts and "../../etc/passwd" in texts
 
 
 def test_control_characters_survive_as_text(run_all) -> None:
-    _, sheet, out, result = run_all(HOSTILE / "control_characters.csv")
+    _, sheet, _, result = run_all(HOSTILE / "control_characters.csv")
     (issued,) = result.issued
     assert "\x07" in issued.bill_customer and "\u202e" in issued.bill_customer
-    for path in (sheet, out / "register.xlsx"):  # as Excel shows them (_x0007_ decoded)
+    for path in (sheet, result.files["register"]):  # as Excel shows them (_x0007_ decoded)
         book = CalamineWorkbook.from_path(str(path))
         shown = {v for n in book.sheet_names for row in book.get_sheet_by_name(n).to_python()
                  for v in row}  # fmt: skip
@@ -429,3 +431,40 @@ def test_invoices_csv_neutralises_every_formula_prefix() -> None:
         buffer = io.StringIO()
         csv.writer(buffer).writerow([shown])
         assert not buffer.getvalue().lstrip('"').startswith(FORMULA_PREFIXES)
+
+
+# Workbooks refused by the guard (sheet size, engine failure) or before it (zip checks).
+GUARDED = sorted(
+    n for n, (code, _) in REFUSED.items() if n.endswith((".xlsx", ".ods")) and code != "no_data"
+)
+
+
+def test_read_back_refuses_the_corpus_as_select_does(tmp_path: Path) -> None:
+    """One guard for every reader: an edited selection workbook that is in fact hostile gets
+    the same problem as the export would."""
+    from massinvoice.readback.selection import read_selection
+
+    config = load_config(None, search=False)
+    for name in GUARDED:
+        with pytest.raises(InputError) as caught:
+            read_selection(HOSTILE / name, config=config)
+        assert [p.code for p in caught.value.problems] == [REFUSED[name][0]], name
+
+
+def test_the_batch_runner_refuses_the_corpus_as_select_does(tmp_path: Path) -> None:
+    """The unattended runner (a lock heartbeat thread beside it) reads through the same
+    memory-capped worker: every hostile workbook ends in errors/ with select's problem, and
+    the runner itself goes on."""
+    from tests.test_batch_run import files, make_folder, run
+
+    folder = make_folder(tmp_path)
+    for name in GUARDED:
+        shutil.copy(HOSTILE / name, folder / "inbox" / name)
+    result = run(folder)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    for name in GUARDED:
+        stem, suffix = Path(name).stem, Path(name).suffix
+        (note,) = files(folder, "errors", f"{stem}-*{suffix}.error.txt")
+        assert REFUSED[name][0] in note.read_text("utf-8"), name
+    assert files(folder, "inbox") == []

@@ -59,5 +59,11 @@ def test_init_folder_library_returns_what_it_made(tmp_path: Path) -> None:
 
     made = init_folder(tmp_path / "new", "en")
     names = {p.relative_to(tmp_path / "new").as_posix() for p in made if p != tmp_path / "new"}
-    assert names == {*FOLDERS, "massinvoice.toml", "customers.csv", "README.txt"}
+    assert names == {
+        *FOLDERS,
+        "massinvoice.toml",
+        "customers.csv",
+        "README.txt",
+        "massinvoice.sqlite",
+    }
     assert init_folder(tmp_path / "new", "en") == []

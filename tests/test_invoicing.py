@@ -82,15 +82,15 @@ def test_issues_one_invoice_per_marked_order_with_gap_free_numbers(billing, work
         )
         assert money_text(issued.total) in text
     assert result.control_ok and result.exit_code == 0
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads(result.files["manifest"].read_text())
     assert {i["number"]: i["sha256"] for i in manifest["invoices"]} == {
         i.number: sha256_file(Path(i.file)) for i in result.issued
     }
-    register = openpyxl.load_workbook(out / "register.xlsx")["Invoices"]
+    register = openpyxl.load_workbook(result.files["register"])["Invoices"]
     assert [r[0] for r in register.iter_rows(min_row=2, values_only=True)] == [
         i.number for i in result.issued
     ]
-    assert "Control: OK" in (out / "report.txt").read_text()
+    assert "Control: OK" in result.files["report"].read_text()
     assert all(state == "issued" for _, state, _ in registry_numbers(config))
 
 
@@ -127,12 +127,14 @@ def test_x_on_an_invoiced_row_is_refused(billing, workspace):
 def test_dry_run_takes_no_number(billing, workspace):
     config, export, sheet = billing
     marked = mark(sheet, skip=mixed_currency(export, config))
+    registry_file = Path(config.registry_url.removeprefix("sqlite:///"))
+    before = sha256_file(registry_file)
     result = invoice_selection(
         sheet, workspace / "preview", config=config, options=InvoiceOptions(dry_run=True)
     )
     assert len(result.issued) == len(marked)
     assert "DRAFT" in pdf_text(Path(result.issued[0].file))
-    assert not Path(config.registry_url.removeprefix("sqlite:///")).exists()
+    assert sha256_file(registry_file) == before and registry_numbers(config) == []
     real = invoice_selection(sheet, workspace / "out", config=config)
     assert real.issued[0].number == "001-001-000000001"
 
@@ -165,7 +167,7 @@ def test_price_correction_is_invoiced_and_reported(billing, workspace):
     assert [(e.order_no, e.line_no, e.field) for e in result.edits] == [(target, 1, "unit_price")]
     assert re.search(
         rf"{target}\s+line 1: unit price .* -> 1.234",
-        (workspace / "out" / "report.txt").read_text(),
+        result.files["report"].read_text(),
     )
     assert result.control_ok
 
@@ -251,7 +253,7 @@ def test_partial_packed_invoices_packed_boxes_and_reports_the_rest(billing, work
     assert sum(ln.boxes for ln in inv.lines) == order.packed_boxes
     assert sum(r.boxes for r in inv.remaining) == order.boxes - order.packed_boxes
     assert inv.subtotal + inv.remaining_amount == order.amount
-    report = (workspace / "out" / "report.txt").read_text()
+    report = result.files["report"].read_text()
     assert "Left to invoice" in report and partial[0] in report.split("Left to invoice")[1]
     assert result.control_ok  # what is not issued is left to invoice, not lost
     skipped = invoice_selection(

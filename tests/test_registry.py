@@ -148,6 +148,7 @@ def test_void_with_release_makes_the_order_invoiceable_under_a_new_number(reg: R
                                                          ("PO-2", "wrong prices")]  # fmt: skip
     # releasing a void invoice later works too
     (third,), _ = reg.reserve(SERIES, [draft("PO-3")], run)
+    reg.finish_run(run, {})  # a pending invoice of a live run cannot be voided
     reg.void(third.number, "duplicate")
     assert reg.invoiced(["PO-3"], include_void=True) == {"PO-3": third.number}
     reg.void(third.number, "duplicate", release_orders=True)
@@ -162,9 +163,10 @@ def test_mark_issued_is_idempotent_and_guarded(reg: Registry):
     issued = reg.get(a.number)
     assert (issued.state, issued.file, issued.sha256) == ("issued", "/out/a.pdf", "aa" * 32)
     assert issued.issued_at is not None and issued.issued_at.tzinfo is not None
-    assert issued.lease_until is None
+    assert issued.lease_until is not None  # its run still has to record it (adopt_unrecorded)
     with pytest.raises(RegistryError, match="already issued"):
         reg.mark_issued(a.number, "/out/a.pdf", "bb" * 32)
+    reg.finish_run(run, {})  # a pending invoice of a live run cannot be voided
     reg.void(b.number, "printed on the wrong paper")
     with pytest.raises(RegistryError, match="void"):
         reg.mark_issued(b.number, "/out/b.pdf", "cc" * 32)
@@ -253,7 +255,7 @@ def test_two_series_with_one_format_are_refused_clearly(reg: Registry):
     ids=["no-orders", "duplicate-order", "empty-order", "float-total", "nan-total"],
 )
 def test_malformed_drafts_are_refused(tmp_path, bad):
-    with Registry(f"sqlite:///{tmp_path / 'r.sqlite'}") as reg:
+    with Registry(f"sqlite:///{tmp_path / 'r.sqlite'}", create=True) as reg:
         with pytest.raises(RegistryError):
             reg.reserve(SERIES, [draft("OK"), bad], "run")
         assert reg.list() == []
@@ -322,14 +324,14 @@ def test_a_registry_from_a_newer_massinvoice_is_refused(registry_url: str):  # n
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path):
-    with Registry(f"sqlite:///{tmp_path / 'r.sqlite'}") as reg:
+    with Registry(f"sqlite:///{tmp_path / 'r.sqlite'}", create=True) as reg:
         with reg._engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
         assert reg.backend == "sqlite"
     with (
-        Registry(f"sqlite:///{tmp_path / 's.sqlite'}?journal_mode=delete") as reg,
+        Registry(f"sqlite:///{tmp_path / 's.sqlite'}?journal_mode=delete", create=True) as reg,
         reg._engine.connect() as conn,
     ):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"

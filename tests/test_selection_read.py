@@ -321,7 +321,7 @@ def test_a_foreign_workbook_is_not_a_selection(tmp_path: Path) -> None:
 def test_files_that_are_not_workbooks(tmp_path: Path) -> None:
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"PK\x03\x04 not really a zip")
-    assert _problem_code(junk) == "unreadable"
+    assert _problem_code(junk) == "corrupt"  # as select says of it: one guard for both
     assert _problem_code(tmp_path / "missing.xlsx") == "file_missing"
 
 

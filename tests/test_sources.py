@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 
 from massinvoice.config import Config, Limits
+from massinvoice.files import sha256_file
 from massinvoice.model import Source, Status
 from massinvoice.problems import InputError
 from massinvoice.read import (
     ExportFile,
     describe_sources,
-    file_sha256,
     load_customers,
     load_export,
     read_export,
@@ -349,7 +349,7 @@ def test_samples_read_the_same_in_both_languages() -> None:
 def test_sha_and_describe(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_bytes(b"abc")
-    assert file_sha256(path) == hashlib.sha256(b"abc").hexdigest()
+    assert sha256_file(path) == hashlib.sha256(b"abc").hexdigest()
     assert describe_sources([path]) == [ExportFile("x.csv", hashlib.sha256(b"abc").hexdigest())]
 
 

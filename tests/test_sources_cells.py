@@ -1,4 +1,6 @@
-"""Reading a workbook's cells without pandas' per-cell conversion gives what pandas gives."""
+"""Reading a workbook's cells without pandas' per-cell conversion gives what pandas gives, with
+one rule of ours: only an empty cell is empty; text such as ``NA``, ``N/A``, ``None`` or ``null``
+stays text (pandas' default reads it as missing, which would turn North America into nothing)."""
 
 from __future__ import annotations
 
@@ -72,7 +74,24 @@ def test_cells_read_like_pandas_reads_them(tmp_path, rows):
     path = tmp_path / "cells.xlsx"
     write(rows, path)
     (sheet,) = spreadsheet_sheets(path, Limits())
-    same_cells(sheet.frame, pd.read_excel(path, header=None, dtype=object, engine="calamine"))
+    same_cells(sheet.frame, pandas_read(path))
+
+
+def pandas_read(path: Path, **kwargs):
+    """pandas' reading with only the empty text as missing (our rule)."""
+    return pd.read_excel(
+        path, header=None, dtype=object, engine="calamine", keep_default_na=False,
+        na_values=[""], **kwargs,
+    )  # fmt: skip
+
+
+def test_text_that_pandas_takes_for_missing_stays_text(tmp_path):
+    path = tmp_path / "na.xlsx"
+    write([["NA", "N/A", "None", "null", "#N/A", "nan", "", "Roses"]], path)
+    (sheet,) = spreadsheet_sheets(path, Limits())
+    row = sheet.frame.iloc[1].tolist()
+    assert row[:6] == ["NA", "N/A", "None", "null", "#N/A", "nan"]
+    assert math.isnan(row[6]) and row[7] == "Roses"
 
 
 def test_an_empty_sheet_and_the_sheets_pandas_lists(tmp_path):
@@ -85,7 +104,7 @@ def test_an_empty_sheet_and_the_sheets_pandas_lists(tmp_path):
     book.add_chartsheet("Chart").set_chart(chart)  # not a worksheet: neither reader lists it
     book.close()
     ours = {s.name: s.frame for s in spreadsheet_sheets(path, Limits())}
-    theirs = pd.read_excel(path, header=None, dtype=object, engine="calamine", sheet_name=None)
+    theirs = pandas_read(path, sheet_name=None)
     assert list(ours) == list(theirs) == ["Empty", "Data"]
     for name, frame in ours.items():
         same_cells(frame, theirs[name])

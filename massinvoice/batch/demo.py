@@ -17,6 +17,7 @@ def run_demo(outdir: Path, *, jobs: int = 2, echo: Callable[[str], None] = print
     """Copy the samples into ``outdir``, select, select-all, invoice; return the exit code."""
     from massinvoice.invoice.run import InvoiceOptions, invoice_selection
     from massinvoice.model import Filters
+    from massinvoice.registry.numbering import Registry
     from massinvoice.select.run import select_orders
 
     if not (SAMPLES / "orders.xlsx").is_file():
@@ -26,9 +27,12 @@ def run_demo(outdir: Path, *, jobs: int = 2, echo: Callable[[str], None] = print
     for name in ("orders.xlsx", "orders_es.csv", "customers.csv", "massinvoice.toml"):
         shutil.copy2(SAMPLES / name, outdir / name)
     registry = outdir / "massinvoice.sqlite"
-    registry.unlink(missing_ok=True)  # throwaway: every demo starts from an empty registry
+    # Throwaway: every demo starts from an empty registry, and so without its earlier invoices.
+    registry.unlink(missing_ok=True)
+    shutil.rmtree(outdir / "invoices", ignore_errors=True)
     config = load_config(outdir / "massinvoice.toml")
     url = f"sqlite:///{registry}"
+    Registry(url, create=True).close()
 
     echo(f"1. select: {outdir / 'orders.xlsx'} -> selection.xlsx (every order, colour-coded)")
     sel = select_orders(
@@ -69,6 +73,7 @@ def run_demo(outdir: Path, *, jobs: int = 2, echo: Callable[[str], None] = print
     echo("")
     echo(f"Look at: {outdir / 'selection.xlsx'} (open in Excel or LibreOffice)")
     echo(
-        f"         {outdir / 'invoices'} (PDFs, merged.pdf, register.xlsx, report.txt, manifest.json)"
+        f"         {outdir / 'invoices'} (the PDFs; runs.csv lists the runs)\n"
+        f"         {result.records} (this run's merged.pdf, register.xlsx, report.txt, manifest.json)"
     )
     return result.exit_code

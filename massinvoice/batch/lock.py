@@ -33,7 +33,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from massinvoice.files import atomic_path, atomic_write_text, sha256_file
+from massinvoice.files import atomic_path, atomic_write_text, process_alive, sha256_file
 from massinvoice.problems import MassInvoiceError
 from massinvoice.text import safe_filename
 
@@ -63,23 +63,6 @@ def describe_holder(holder: dict[str, Any]) -> str:
     if holder.get("time"):
         parts.append(f"since {holder['time']}")
     return ", ".join(parts)
-
-
-def pid_alive(pid: int) -> bool:
-    """True if a process with this id exists on this host (or we may not signal it)."""
-    if pid <= 0:
-        return False
-    if os.name == "nt":  # os.kill(pid, 0) would end the process there: rely on max_age instead
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
 
 
 class FolderLock:
@@ -156,7 +139,7 @@ class FolderLock:
             return False  # vanished: the caller retries
         pid = holder.get("pid") if holder else None
         if holder and holder.get("host") == self.host and isinstance(pid, int):
-            return not pid_alive(pid) or age > self.max_age
+            return not process_alive(pid) or age > self.max_age
         # An unreadable lock (a holder that died between create and write) ages out as well.
         return age > self.max_age
 

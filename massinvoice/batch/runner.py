@@ -43,10 +43,10 @@ from massinvoice.batch.lock import (
     open_in_office,
     same_file,
 )
-from massinvoice.batch.scaffold import FOLDERS, check_seller, error_note
+from massinvoice.batch.scaffold import FOLDERS, error_note
 from massinvoice.batch.scaffold import init_folder as _init_folder
 from massinvoice.batch.status import clear_old_errors, write_status
-from massinvoice.config import CONFIG_NAME, Config, load_config
+from massinvoice.config import CONFIG_NAME, Config, check_seller, load_config
 from massinvoice.files import atomic_write_text, sha256_file
 from massinvoice.messages import SKIP_REASONS, count, counts_text, say
 from massinvoice.problems import Code, InputError, Problem
@@ -386,8 +386,10 @@ def _free(folder: Path, name: str) -> Path:
 
 def _select(ctx: _Pass, export: Path, out: Path) -> FileOutcome:
     from massinvoice.model import Filters
+    from massinvoice.readback.targets import check_select
     from massinvoice.select.run import select_orders
 
+    check_select([export], out)  # a selection re-saved as csv is not a new export
     tmp = out.with_name(f".{out.stem}.{uuid.uuid4().hex[:8]}.part.xlsx")
     try:
         result = select_orders(

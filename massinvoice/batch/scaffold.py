@@ -12,9 +12,13 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from massinvoice.config import CONFIG_NAME, Config
+from massinvoice.config import (
+    CONFIG_NAME,
+    PLACEHOLDER_SELLER,
+    PLACEHOLDER_TAX_ID,
+)
 from massinvoice.files import atomic_write_text, new_temp_beside
-from massinvoice.problems import CATALOGUE, CONFIG, Code, ConfigError, InputError, Problem
+from massinvoice.problems import CATALOGUE, ConfigError, InputError
 
 CONFIG_TEMPLATE = """\
 # massinvoice configuration. Every setting is optional except [seller], which every invoice needs.
@@ -88,8 +92,6 @@ CUSTOMERS_HEADER = (
 
 FOLDERS = ("inbox", "selections", "invoices", "archive", "errors")
 README_NAME = "README.txt"
-PLACEHOLDER_SELLER = "Your Company S.A."
-PLACEHOLDER_TAX_ID = "0000000000001"
 
 README = {
     "en": """\
@@ -112,8 +114,9 @@ looks into it regularly. You only put files in and take files out.
 4. Put the saved sheet back into the "inbox" folder.
 
 5. The invoices appear in "invoices", in a folder named after the day (for example
-   invoices/2026-11-26): one PDF per invoice, register.xlsx (the list of invoices) and
-   report.txt (what was invoiced, and what was skipped and why). The sheet moves to "archive".
+   invoices/2026-11-26): one PDF per invoice and, in runs/ inside it, a folder for each run
+   with register.xlsx (the list of invoices) and report.txt (what was invoiced, and what was
+   skipped and why); runs.csv lists the runs. The sheet moves to "archive".
 
 If something is wrong with a file, it moves to the "errors" folder, with a file ending in
 .error.txt beside it. That file says what is wrong and what to do. Usually: correct the file,
@@ -149,8 +152,9 @@ la revisa cada cierto tiempo. Usted solo pone archivos y los retira.
 4. Ponga la hoja guardada otra vez en la carpeta "inbox".
 
 5. Las facturas aparecen en "invoices", en una carpeta con la fecha del día (por ejemplo
-   invoices/2026-11-26): un PDF por factura, register.xlsx (la lista de facturas) y report.txt
-   (lo facturado, y lo que se omitió y por qué). La hoja pasa a "archive".
+   invoices/2026-11-26): un PDF por factura y, en runs/ dentro de ella, una carpeta por
+   ejecución con register.xlsx (la lista de facturas) y report.txt (lo facturado, y lo que se
+   omitió y por qué); runs.csv lista las ejecuciones. La hoja pasa a "archive".
 
 Si algo está mal en un archivo, este pasa a la carpeta "errors", junto con un archivo que
 termina en .error.txt. Ese archivo explica qué está mal y qué hacer. Por lo general: corrija
@@ -195,6 +199,23 @@ def init_config(folder: Path, *, language: str = "en", force: bool = False) -> l
     return written
 
 
+def init_registry(config_path: Path) -> Path | None:
+    """Create the SQLite registry the config names, if there is none yet: a fresh numbering is
+    made here (and by ``demo``) only, never by a run that finds no registry. Returns its path,
+    or None when it exists already or is not a SQLite file (a shared PostgreSQL)."""
+    from massinvoice.config import load_config
+    from massinvoice.registry.identity import sqlite_file
+    from massinvoice.registry.numbering import Registry
+    from massinvoice.registry.schema import parse_url
+
+    url = load_config(config_path).registry_url
+    path = sqlite_file(parse_url(url))
+    if path is None or path.exists():
+        return None
+    Registry(url, create=True).close()
+    return path
+
+
 def init_folder(folder: Path, *, language: str = "en") -> list[Path]:
     """Make ``folder`` a batch folder: the five subfolders, config, customers.csv, README.txt.
 
@@ -211,27 +232,14 @@ def init_folder(folder: Path, *, language: str = "en") -> list[Path]:
             sub.mkdir()
             created.append(sub)
     created += init_config(folder, language=language)
+    registry = init_registry(folder / CONFIG_NAME)
+    if registry is not None:
+        created.append(registry)
     readme = folder / README_NAME
     # Windows Notepad opens CRLF text cleanly on every version; the others do not care.
     if write_new(readme, readme_text(language).replace("\n", "\r\n")):
         created.append(readme)
     return created
-
-
-def check_seller(config: Config) -> None:
-    """Refuse to invoice while [seller] still holds what ``init`` wrote: no invoice carries it."""
-    blanks = [
-        key
-        for key, example in (("name", PLACEHOLDER_SELLER), ("tax_id", PLACEHOLDER_TAX_ID))
-        if getattr(config.seller, key) == example
-    ]
-    if blanks:
-        raise ConfigError(
-            Problem(Code.SELLER_PLACEHOLDER,
-                    f"the seller's {' and '.join(blanks)} still hold the example values of 'massinvoice init'",
-                    str(config.path or CONFIG_NAME), column="[seller]", level=CONFIG,
-                    hint="fill in the company's real details in [seller]")
-        )  # fmt: skip
 
 
 def write_new(path: Path, text: str) -> bool:

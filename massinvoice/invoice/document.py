@@ -177,41 +177,9 @@ def compose_invoice(
         raise ValueError("an invoice needs at least one order")
     if partial not in PARTIAL_MODES:
         raise ValueError(f"partial must be one of {', '.join(PARTIAL_MODES)}, not {partial!r}")
-    first = orders[0]
     problems: list[Problem] = []
-    # a line without a currency takes its order's, then the invoice's (config's as last resort)
-    currencies = _unique(
-        line.currency or order.currency for order in orders for line in order.lines
-    )
-    if len(currencies) > 1:
-        problems.append(_problem(first, Code.MIXED_CURRENCY,
-            f"orders {', '.join(o.order_no for o in orders)} mix currencies "
-            f"({', '.join(currencies)}); one invoice has one currency",
-            "invoice them apart, or correct the currency in the Lines sheet"))  # fmt: skip
-    bills = _unique(o.bill_customer for o in orders)
-    if len(bills) > 1:
-        problems.append(_problem(first, Code.MIXED_CUSTOMERS,
-            f"orders {', '.join(o.order_no for o in orders)} have different bill customers "
-            f"({', '.join(bills)})", "group orders by bill customer"))  # fmt: skip
-    currency = currencies[0] if currencies else config.currency
-
-    lines: list[InvoiceLine] = []
-    remaining: list[InvoiceLine] = []
-    for order in orders:
-        for line in order.lines:
-            packed = min(max(line.packed_boxes, 0), line.boxes)
-            if partial != "packed" or packed == line.boxes:
-                lines.append(_invoice_line(line, currency, config))
-                continue
-            if packed == 0:
-                remaining.append(_invoice_line(line, currency, config))
-                continue
-            split = _split(line, packed, order, problems)
-            if split is None:
-                continue
-            done, left = split
-            lines.append(_invoice_line(done, currency, config))
-            remaining.append(_invoice_line(left, currency, config))
+    currency = _one_currency_and_customer(orders, config, problems)
+    lines, remaining = _lines(orders, currency, config, partial, problems)
     if problems:
         raise InputError(problems)
 
@@ -221,6 +189,7 @@ def compose_invoice(
         for t in config.taxes
     )
     language = customer.language if customer and customer.language in LANGUAGES else ""
+    first = orders[0]
     return Invoice(
         number=number,
         date=date,
@@ -257,6 +226,52 @@ def compose_invoice(
     )
 
 
+def _one_currency_and_customer(
+    orders: Sequence[Order], config: Config, problems: list[Problem]
+) -> str:
+    """The invoice's currency; a problem when the orders mix currencies or bill customers."""
+    first = orders[0]
+    # a line without a currency takes its order's, then the invoice's (config's as last resort)
+    currencies = _unique(
+        line.currency or order.currency for order in orders for line in order.lines
+    )
+    if len(currencies) > 1:
+        problems.append(_problem(first, Code.MIXED_CURRENCY,
+            f"orders {', '.join(o.order_no for o in orders)} mix currencies "
+            f"({', '.join(currencies)}); one invoice has one currency",
+            "invoice them apart, or correct the currency in the Lines sheet"))  # fmt: skip
+    bills = _unique(o.bill_customer for o in orders)
+    if len(bills) > 1:
+        problems.append(_problem(first, Code.MIXED_CUSTOMERS,
+            f"orders {', '.join(o.order_no for o in orders)} have different bill customers "
+            f"({', '.join(bills)})", "group orders by bill customer"))  # fmt: skip
+    return currencies[0] if currencies else config.currency
+
+
+def _lines(
+    orders: Sequence[Order], currency: str, config: Config, partial: str, problems: list[Problem]
+) -> tuple[list[InvoiceLine], list[InvoiceLine]]:
+    """The lines to invoice and, with ``partial='packed'``, what is left for later."""
+    lines: list[InvoiceLine] = []
+    remaining: list[InvoiceLine] = []
+    for order in orders:
+        for line in order.lines:
+            packed = min(max(line.packed_boxes, 0), line.boxes)
+            if partial != "packed" or packed == line.boxes:
+                lines.append(_invoice_line(line, currency, config))
+                continue
+            if packed == 0:
+                remaining.append(_invoice_line(line, currency, config))
+                continue
+            split = _split(line, packed, order, problems)
+            if split is None:
+                continue
+            done, left = split
+            lines.append(_invoice_line(done, currency, config))
+            remaining.append(_invoice_line(left, currency, config))
+    return lines, remaining
+
+
 def _invoice_line(line: Line, currency: str, config: Config) -> InvoiceLine:
     box_type = line.box_type.strip().upper()
     return InvoiceLine(
@@ -264,7 +279,7 @@ def _invoice_line(line: Line, currency: str, config: Config) -> InvoiceLine:
         line_no=line.line_no,
         boxes=line.boxes,
         box_type=box_type,
-        fulls=Decimal(line.boxes) * config.fulls.get(box_type, Decimal(0)),
+        fulls=line.fulls(config.fulls),
         species=line.species,
         variety=line.variety,
         length=line.length,

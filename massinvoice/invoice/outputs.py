@@ -1,15 +1,24 @@
 """What an invoice run leaves beside its PDFs: register.xlsx, report.txt, manifest.json, merged PDF.
 
+Each run's records are its own, by construction: they go into the run's folder
+``OUTDIR/runs/<time>_<run>/``, made new for the run, and ``OUTDIR/runs.csv`` indexes every run
+of the folder (rebuilt from the runs' manifests, so it never loses one). A later run into the
+same folder adds its own folder and replaces nothing. The manifest is written last: a run whose
+manifest exists has recorded what it issued.
+
 Every file is written atomically; every text value goes into workbooks as a string cell, so an
 order number or a customer name can never become a formula.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
 import getpass
 import io
 import json
+import os
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -25,28 +34,79 @@ from massinvoice.messages import FIELDS, say, skip_reason, warning_text, word
 from massinvoice.select.checks import summary
 
 if TYPE_CHECKING:
-    from massinvoice.invoice.run import InvoiceOptions, RunResult
+    from massinvoice.invoice.records import InvoiceOptions, RunResult
     from massinvoice.readback.selection import Selection
+
+
+RUNS = "runs"  # OUTDIR/runs/<run>/: one folder of records per run
+INDEX = "runs.csv"  # OUTDIR/runs.csv: every run of the folder
+INDEX_COLUMNS = ["Run", "Time (UTC)", "User", "Dry run", "Invoices", "First", "Last",
+                 "Skipped", "Control OK", "Records"]  # fmt: skip
+
+
+def new_run_folder(outdir: Path, run_id: str, *, dry_run: bool) -> Path:
+    """Make the folder of a run's records, new: ``OUTDIR/runs/<UTC time>_<run>``."""
+    now = dt.datetime.now(dt.UTC)
+    name = f"{now:%Y-%m-%d_%H%M%S}_{'draft_' if dry_run else ''}{run_id[:8]}"
+    folder = Path(outdir) / RUNS / name
+    folder.mkdir(parents=True, exist_ok=False)
+    return folder
 
 
 def write_outputs(
     result: RunResult, selection: Selection, config: Config, options: InvoiceOptions
 ) -> dict[str, Path]:
-    """Write the run's register, report, manifest and (if asked) merged PDF; return their paths."""
-    out = result.outdir
+    """Write the run's register, report, invoices.csv, merged PDF (if asked) and, last, its
+    manifest into its own folder; then the folder's index of runs. Return their paths."""
+    out = result.records
     files = {
         "register": out / "register.xlsx",
         "report": out / "report.txt",
         "manifest": out / "manifest.json",
+        "index": result.outdir / INDEX,
     }
     write_register(files["register"], result, config.language)
     atomic_write_text(files["report"], report_text(result, selection, config))
-    atomic_write_text(files["manifest"], json.dumps(manifest(result, selection), indent=2) + "\n")
     files["invoices"] = write_invoices_csv(out, result.invoices)
     if options.merged and result.issued:
         files["merged"] = out / ("merged-draft.pdf" if result.dry_run else "merged.pdf")
         merge_pdfs([Path(i.file) for i in result.issued], files["merged"])
+    text = json.dumps(manifest(result, selection), indent=2) + "\n"
+    atomic_write_text(files["manifest"], text)
+    # The manifest is the record; the index is rebuilt from the manifests by the next run.
+    with contextlib.suppress(OSError):
+        write_index(result.outdir)
     return files
+
+
+def write_index(outdir: Path) -> Path:
+    """``runs.csv``: one row per run whose manifest is in ``outdir/runs``, oldest first."""
+    rows = []
+    for path in sorted((Path(outdir) / RUNS).glob("*/manifest.json")):
+        try:
+            m = json.loads(path.read_text("utf-8"))
+            numbers = [i["number"] for i in m["invoices"]]
+            rows.append([m["run_id"], m["time"], m.get("user", ""), "yes" if m["dry_run"] else "",
+                         len(numbers), numbers[0] if numbers else "", numbers[-1] if numbers else "",
+                         len(m["skipped"]), "yes" if m["control"]["ok"] else "NO",
+                         os.path.relpath(path.parent, outdir)])  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not one of ours, or half-copied: the index lists what it can read
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(INDEX_COLUMNS)
+    writer.writerows(sorted(rows, key=lambda r: (r[1], r[0])))
+    path = Path(outdir) / INDEX
+    atomic_write_text(path, "\ufeff" + buffer.getvalue())
+    return path
+
+
+def pdf_place(file: str, outdir: Path) -> str:
+    """Where a PDF is, as the manifest says it: relative to the output folder when inside it."""
+    try:
+        return Path(file).resolve().relative_to(Path(outdir).resolve()).as_posix()
+    except ValueError:
+        return str(Path(file).resolve())
 
 
 def summary_dict(result: RunResult) -> dict[str, Any]:
@@ -68,6 +128,8 @@ def manifest(result: RunResult, selection: Selection) -> dict[str, Any]:
     return {
         "tool": f"massinvoice {__version__}",
         "run_id": result.run_id,
+        "registry": result.registry_id,
+        "output_folder": str(Path(result.outdir).resolve()),
         "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "user": getpass.getuser(),
         "dry_run": result.dry_run,
@@ -76,7 +138,7 @@ def manifest(result: RunResult, selection: Selection) -> dict[str, Any]:
         "invoices": [
             {
                 "number": i.number,
-                "file": Path(i.file).name,
+                "file": pdf_place(i.file, result.outdir),
                 "sha256": i.sha256,
                 "orders": list(i.orders),
                 "customer": i.bill_customer,
@@ -84,6 +146,7 @@ def manifest(result: RunResult, selection: Selection) -> dict[str, Any]:
                 "subtotal": str(i.subtotal),
                 "total": str(i.total),
                 "recovered": i.recovered,
+                "adopted": i.adopted,
             }
             for i in result.issued
         ],
@@ -138,12 +201,12 @@ def write_register(path: Path, result: RunResult, language: str = "en") -> None:
         sheet.write_string(r, 5, i.currency)
         sheet.write_number(r, 6, float(i.subtotal), money)
         sheet.write_number(r, 7, float(i.total), money)
-        sheet.write_string(r, 8, Path(i.file).name)
+        sheet.write_string(r, 8, pdf_place(i.file, result.outdir))
         sheet.write_string(r, 9, i.sha256)
         sheet.write_string(
             r, 10, summary((w for o in i.orders for w in warnings_by_order.get(o, [])), language)
         )
-        sheet.write_string(r, 11, say("reg_recovered", language) if i.recovered else "")
+        sheet.write_string(r, 11, _note(i, language))
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(1, len(result.issued)), len(columns) - 1)
 
@@ -164,6 +227,12 @@ def write_register(path: Path, result: RunResult, language: str = "en") -> None:
         edits.write_string(r, 4, str(e.new))
     book.close()
     atomic_write_bytes(path, buffer.getvalue())
+
+
+def _note(issued: Any, language: str = "en") -> str:
+    if issued.adopted:
+        return say("note_adopted", language)
+    return say("note_recovered", language) if issued.recovered else ""
 
 
 def _header(sheet: Any, columns: list[str], widths: list[int], fmt: Any) -> None:
@@ -188,6 +257,7 @@ def report_text(result: RunResult, selection: Selection, config: Config) -> str:
     add(say("report_sheet", lang, name=Path(selection.path).name, sha=selection.sha256[:16]))
     add(say("report_run", lang, run=result.run_id))
     add(say("report_outdir", lang, outdir=result.outdir))
+    add(say("report_records", lang, records=result.records))
     add(say("report_selected", lang, n=result.selected))
     add(say("report_issued", lang, n=len(result.issued)))
     add(say("report_skipped", lang, n=len(result.skipped)))
@@ -215,7 +285,9 @@ def report_text(result: RunResult, selection: Selection, config: Config) -> str:
     if result.issued:
         section("report_invoices")
         for i in result.issued:
-            note = say("report_recovered", lang) if i.recovered else ""
+            note = (
+                f"  ({_note(i, lang)}: {pdf_place(i.file, result.outdir)})" if i.recovered else ""
+            )
             add(f"  {i.number:<22} {i.bill_customer[:30]:<30} {i.currency} {i.total:>12,.2f}  "
                 f"{', '.join(i.orders)}{note}")  # fmt: skip
         add("")

@@ -10,14 +10,12 @@ from __future__ import annotations
 import errno
 import os
 import signal
-import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from massinvoice.config import Config
-from massinvoice.files import atomic_write_bytes
+from massinvoice.files import exit_with, write_once_bytes
 from massinvoice.invoice.document import Invoice
 from massinvoice.invoice.einvoice.facturx import PDF_VARIANT, embed, wants_facturx
 from massinvoice.invoice.render import Renderer
@@ -53,7 +51,7 @@ def init_worker(config: Config, parent: int | None = None) -> None:
         # Ctrl-C is the run's to handle (it stops handing out work); a render in progress
         # finishes its file instead of dying half-way.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+        exit_with(parent)
     _worker_renderer = Renderer(config)
 
 
@@ -70,13 +68,6 @@ def start_renderer(config: Config) -> None:
         ) from None  # fmt: skip
 
 
-def _exit_with_parent(parent: int) -> None:
-    """A render worker whose run was killed exits too, instead of waiting forever."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
-
-
 # The disk or the folder takes nothing more: rendering the rest would fail the same way.
 _NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 
@@ -86,14 +77,17 @@ def _no_room(exc: BaseException) -> bool:
 
 
 def render_one(invoice: Invoice, path: Path) -> tuple[str, str]:
-    """Render to a temporary file, rename it to its final name; return (file, sha256)."""
+    """Render to a temporary file, rename it to its final name; return (file, sha256).
+
+    An existing file of other content is never replaced (the render fails, the invoice stays
+    pending); one of the same bytes (a killed run wrote it) is kept."""
     assert _worker_renderer is not None
     config = _worker_renderer.config
     if wants_facturx(invoice, config) and not invoice.draft:  # a draft is no e-invoice
         pdf = embed(_worker_renderer.pdf(invoice, variant=PDF_VARIANT), invoice, config)
     else:
         pdf = _worker_renderer.pdf(invoice)
-    sha = atomic_write_bytes(path, pdf)
+    sha = write_once_bytes(path, pdf)
     return str(path), sha
 
 

@@ -12,13 +12,11 @@ logo, and refuses everything else (network, other files).
 
 from __future__ import annotations
 
-import functools
+import ctypes.util
 import logging
 import mimetypes
-import re
 import tomllib
-import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -26,8 +24,6 @@ from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-import cssselect2
-import defusedxml.ElementTree as SafeET
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -56,13 +52,6 @@ LOGO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"})
 PAPER = {"A4": "A4", "Letter": "letter"}
 
 FIGURE_SPACE = "\u2007"  # as wide as a digit
-
-# User-agent rules for list markers and footnotes match every element: WeasyPrint then computes
-# six pseudo-element styles per element, about a tenth of the layout time. Invoices have neither.
-_UNUSED_UA_RULES = re.compile(
-    r"^::(marker|footnote-call|footnote-marker|note-call|note-marker|note-callback)\s*\{[^}\n]*\}",
-    re.MULTILINE,
-)
 
 log = logging.getLogger(__name__)
 
@@ -102,29 +91,6 @@ class RestrictedFetcher(URLFetcher):
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": mime})
 
 
-def _frame_reserving_call(slots: int) -> Callable[..., Any]:
-    """A ``call(fn, *args)`` whose frame holds ``slots`` unused local variables.
-
-    CPython 3.11+ keeps Python frames on a stack made of 16 KiB chunks, and gives a chunk back
-    to the system as soon as the frame at its start returns. WeasyPrint's recursive layout goes
-    up and down across such a boundary thousands of times per document: each crossing is an
-    ``mmap``/``munmap`` pair and fresh page faults, 10 to 35 ms per invoice depending on how deep
-    the caller is. A call through this frame gets a chunk of its own (the frame is bigger than
-    a default chunk) with room for the whole layout after it, so the recursion never leaves it.
-    """
-    names = " = ".join(f"_{i}" for i in range(slots))
-    namespace: dict[str, Any] = {}
-    # the assignment never runs: it only makes the compiler reserve the slots
-    exec(f"def call(fn, *args):\n    if False:\n        {names} = None\n    return fn(*args)\n",
-         namespace)  # fmt: skip
-    return namespace["call"]
-
-
-# ``with_frame_room(fn, *args)`` runs any WeasyPrint rendering. 16,500 slots: a 132 KB frame in
-# a 256 KiB chunk, leaving 120 KiB for the layout (a three-page invoice needs less than 32 KiB).
-with_frame_room = _frame_reserving_call(16_500)
-
-
 def font_subsetting_note() -> str:
     """Why invoices render slowly on this machine, or "" when nothing is missing.
 
@@ -132,46 +98,13 @@ def font_subsetting_note() -> str:
     newer); without it, it silently falls back to fontTools, which makes every invoice about
     twice as slow to render.
     """
-    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
-
-    if harfbuzz_subset is not None and harfbuzz.hb_version_atleast(4, 1, 0):
+    if ctypes.util.find_library("harfbuzz-subset"):
         return ""
     return (
         "HarfBuzz's font subsetter (libharfbuzz-subset) is missing: invoices render about "
         "twice as slowly; install it with 'bash ci/system-packages.sh --runtime' "
         "(Debian/Ubuntu package libharfbuzz-subset0)"
     )
-
-
-@functools.cache
-def _user_agent_sheet() -> CSS | None:
-    """WeasyPrint's HTML user-agent stylesheet without the rules invoices never use."""
-    try:
-        from weasyprint.css.counters import CounterStyle
-        from weasyprint.html import UA
-
-        return CSS(string=_UNUSED_UA_RULES.sub("", UA), counter_style=CounterStyle())
-    except (ImportError, AttributeError):  # another WeasyPrint: keep its own sheet
-        return None
-
-
-class ParsedHTML(HTML):
-    """A WeasyPrint HTML document from an already parsed tree.
-
-    Our template is well-formed XML, so expat (C) parses it in a fraction of the time of the
-    pure-Python HTML5 parser; this mirrors what ``HTML.__init__`` does after parsing.
-    """
-
-    def __init__(self, root: ET.Element, base_url: str, url_fetcher: URLFetcher):
-        self.base_url = base_url
-        self.url_fetcher = url_fetcher
-        self.media_type = "print"
-        self.wrapper_element = cssselect2.ElementWrapper.from_html_root(root)
-        self.etree_element = self.wrapper_element.etree_element
-
-    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
-        sheet = _user_agent_sheet()
-        return [sheet] if sheet is not None and not forms else super()._ua_stylesheets(forms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,11 +194,7 @@ class Renderer:
 
     def layout_html(self, text: str) -> Document:
         """Lay out an HTML text made by :meth:`html`."""
-        html: HTML
-        try:
-            html = ParsedHTML(SafeET.fromstring(text), self.base_url, self.fetcher)
-        except ET.ParseError:  # a custom template that is HTML but not XML: parse it as HTML
-            html = HTML(string=text, base_url=self.base_url, url_fetcher=self.fetcher)
+        html = HTML(string=text, base_url=self.base_url, url_fetcher=self.fetcher)
         return html.render(font_config=self.font_config, stylesheets=[self.css], cache=self._images)
 
     def pdf(self, invoice: Invoice, *, variant: str | None = None) -> bytes:
@@ -274,9 +203,6 @@ class Renderer:
         The same invoice gives the same bytes: the PDF's dates are the invoice date and its
         identifier comes from the number.
         """
-        return with_frame_room(self._pdf, invoice, variant)
-
-    def _pdf(self, invoice: Invoice, variant: str | None) -> bytes:
         with collector_paused(collect=1):  # the document's cycles, once it is written
             return self.layout(invoice).write_pdf(
                 pdf_identifier=(invoice.number or "draft").encode(),

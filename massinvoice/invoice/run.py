@@ -16,112 +16,45 @@ payload stored with it, so its number and content never change.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import os
 import socket
-from collections.abc import Callable, Iterable, Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from pathlib import Path
 
 from massinvoice import __version__
-from massinvoice.config import Config
-from massinvoice.files import check_writable, sweep_temps
+from massinvoice.config import Config, check_seller
+from massinvoice.files import check_writable, sha256_file, sweep_temps
+from massinvoice.invoice import outputs
 from massinvoice.invoice import pool as render_pool
 from massinvoice.invoice.document import Invoice, compose_invoice
 from massinvoice.invoice.einvoice.facturx import einvoice_problems
 from massinvoice.invoice.glyphs import glyph_warnings
+from massinvoice.invoice.records import (
+    InvoiceOptions,
+    Issued,
+    RunResult,
+    Skipped,
+    issued_totals,
+    selected_totals,
+    skipped_totals,
+)
 from massinvoice.model import Customer, Order, OrderWarning, Status
-from massinvoice.problems import CONFIG, Code, ConfigError, InputError, Problem
-from massinvoice.read import file_sha256, load_customers, load_export
-from massinvoice.readback.selection import LineEdit, Selection, read_selection
+from massinvoice.problems import CONFIG, Code, ConfigError, InputError, Problem, RegistryError
+from massinvoice.read import load_customers, load_export
+from massinvoice.readback.selection import Selection, read_selection
+from massinvoice.registry.holders import lookalike_reason
 from massinvoice.registry.numbering import Draft, InvoiceRecord, Registry
+from massinvoice.registry.recovery import adopt_unrecorded, relocate
 from massinvoice.select import checks
 from massinvoice.text import fold, safe_filename
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class InvoiceOptions:
-    dry_run: bool = False
-    strict: bool = False
-    date: str = ""  # today | ship | flight | YYYY-MM-DD; empty = config.invoice_date
-    group_by: str = "order"  # order | customer
-    partial: str = ""  # ordered | packed | skip; empty = config.partial
-    merged: bool = False
-    jobs: int = 1
-    registry_url: str = ""  # empty = the config's registry
-    today: dt.date | None = None  # for reproducible runs and tests
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    order_no: str
-    code: str  # invoiced | stale | refused | strict | partial | conflict | failed
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Issued:
-    number: str
-    file: str
-    sha256: str
-    orders: tuple[str, ...]
-    bill_customer: str
-    currency: str
-    subtotal: Decimal
-    total: Decimal
-    recovered: bool = False  # finished for a run that had crashed
-
-
-@dataclass(frozen=True)
-class RunResult:
-    outdir: Path
-    run_id: str
-    dry_run: bool
-    selected: int
-    issued: tuple[Issued, ...]
-    skipped: tuple[Skipped, ...]
-    warnings: tuple[OrderWarning, ...]
-    edits: tuple[LineEdit, ...]
-    selected_totals: dict[tuple[str, str], Decimal]  # (bill customer, currency) -> amount
-    issued_totals: dict[tuple[str, str], Decimal]
-    invoices: tuple[Invoice, ...] = ()  # this run's composed invoices, numbered
-    files: dict[str, Path] = field(default_factory=dict)  # register, report, manifest, merged
-
-    skipped_totals: dict[tuple[str, str], Decimal] = field(default_factory=dict)
-    partial: str = "ordered"
-
-    def control_rows(self) -> list[tuple[str, str, Decimal, Decimal, Decimal, Decimal]]:
-        """Per (customer, currency): selected, issued, skipped, and what is unaccounted for.
-
-        Under ``--partial packed`` the unaccounted part is what stays to invoice (not packed).
-        """
-        keys = sorted(
-            set(self.selected_totals) | set(self.issued_totals) | set(self.skipped_totals)
-        )
-        zero = Decimal(0)
-        rows = []
-        for key in keys:
-            sel = self.selected_totals.get(key, zero)
-            iss = self.issued_totals.get(key, zero)
-            skp = self.skipped_totals.get(key, zero)
-            rows.append((key[0], key[1], sel, iss, skp, sel - iss - skp))
-        return rows
-
-    @property
-    def control_ok(self) -> bool:
-        """Every selected cent is either issued or skipped with a reason."""
-        diffs = [row[5] for row in self.control_rows()]
-        if self.partial == "packed":
-            return all(d >= 0 for d in diffs)
-        return all(d == 0 for d in diffs)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.skipped else 0
+__all__ = ["InvoiceOptions", "Issued", "RunResult", "Skipped", "invoice_selection"]
 
 
 def invoice_selection(
@@ -133,10 +66,37 @@ def invoice_selection(
     progress: Progress | None = None,
 ) -> RunResult:
     """Issue one invoice per selected order (or per customer) of a saved selection workbook."""
-    from massinvoice.invoice import outputs  # output writers import our records
-
     options = options or InvoiceOptions()
-    selection_path, outdir = Path(selection_path), Path(outdir)
+    outdir = Path(outdir)
+    selection = _prepare(Path(selection_path), outdir, config)
+    registry = _open_registry(options.registry_url or config.registry_url, options.dry_run)
+    try:
+        plan = _plan(selection, config, options, registry)
+        render_pool.start_renderer(config)  # a template, font or temp-space problem costs no number
+        if options.dry_run:
+            return _dry_run(plan, outdir, config, options, progress)
+        assert registry is not None
+        return _issue(plan, outdir, config, options, progress, registry)
+    finally:
+        if registry:
+            registry.close()
+
+
+@dataclass
+class _Plan:
+    """What a run will invoice, decided before any number is taken."""
+
+    selection: Selection
+    partial: str
+    skipped: list[Skipped]
+    warnings: list[OrderWarning]
+    drafts: list[Invoice]
+    registry_id: str = ""
+    drafts_kept: list[Invoice] = field(default_factory=list)  # adopted, their PDFs intact
+
+
+def _prepare(selection_path: Path, outdir: Path, config: Config) -> Selection:
+    """Check the config, read the sheet, check the output folder: bad input consumes nothing."""
     _check_config(config)
     selection = read_selection(selection_path, config=config)
     reason = check_writable(outdir)
@@ -146,118 +106,198 @@ def invoice_selection(
                     str(outdir), level="file", hint="choose another folder with -o, or fix its permissions")
         )  # fmt: skip
     sweep_temps(outdir)  # what a killed run of this machine left half-written
+    return selection
+
+
+def _open_registry(url: str, dry_run: bool) -> Registry | None:
+    """The registry; a dry run only reads it (and previews without one)."""
+    if not dry_run:
+        return Registry(url)
+    try:
+        return Registry(url, read_only=True)
+    except RegistryError:
+        return None
+
+
+def _plan(
+    selection: Selection, config: Config, options: InvoiceOptions, registry: Registry | None
+) -> _Plan:
+    """Which selected orders go on invoices, composed; the rest skipped with their reason."""
     partial = options.partial or config.partial
     strict = config.strict if options.strict else ()
     customers = load_customers(config.resolve(config.customers), config)
-    today = options.today or dt.date.today()
-
     skipped = [Skipped(r.order_no, "refused", r.reason) for r in selection.refused]
-    candidates, stale = _drop_stale(selection, config)
+    candidates, stale = _export_decides(selection, config)
     skipped += stale
-
-    registry = None
-    url = options.registry_url or config.registry_url
-    if not options.dry_run or _registry_exists(url):
-        registry = Registry(url)
-    try:
-        held = registry.invoiced(o.order_no for o in candidates) if registry else {}
-        all_warnings: list[OrderWarning] = []
-        ready: list[Order] = []
-        for order in candidates:
-            if order.order_no in held:
-                skipped.append(Skipped(order.order_no, "invoiced",
-                    f"already invoiced as {held[order.order_no]} (registry); never invoiced twice"))  # fmt: skip
-                continue
-            warnings = checks.order_warnings(order, _known(customers))
-            all_warnings += warnings
-            refused = checks.refusals(warnings, strict)
-            if refused:
-                skipped.append(Skipped(order.order_no, "strict",
-                    "refused by --strict: " + "; ".join(w.message for w in refused)))  # fmt: skip
-            elif order.status is Status.PARTIAL and partial == "skip":
-                skipped.append(
-                    Skipped(order.order_no, "partial", "partially packed (--partial skip)")
-                )
-            else:
-                ready.append(order)
-
-        groups = group_orders(ready, options.group_by)
-        date_rule = options.date or config.invoice_date
-        drafts: list[Invoice] = []
-        for group in groups:
-            try:
-                draft = compose_invoice(
-                    group, config=config, date=invoice_date(group, date_rule, today),
-                    customer=_lookup(customers, group[0]), partial=partial, draft=options.dry_run,
-                )  # fmt: skip
-            except InputError as exc:  # e.g. lines in two currencies: cannot be one invoice
-                why = "; ".join(p.message for p in exc.problems)
-                skipped += [Skipped(o.order_no, "refused", why) for o in group]
-                continue
-            if draft.lines:
-                drafts.append(draft)
-            else:
-                skipped += [Skipped(o.order_no, "partial", "nothing packed yet") for o in group]
-        all_warnings += glyph_warnings(drafts)  # names no installed font can draw
-        # Factur-X needs data the PDF can do without: refuse before any number is taken.
-        if problems := einvoice_problems(drafts, config):
-            raise InputError(problems)
-
-        render_pool.start_renderer(config)  # a template, font or temp-space problem costs no number
-
-        if options.dry_run:
-            run_id = "dry-run"
-            jobs = [(inv.with_number(f"DRAFT-{i:04d}"), outdir / f"DRAFT-{i:04d}-{safe_filename(inv.order_nos[0])}.pdf", False)
-                    for i, inv in enumerate(drafts, 1)]  # fmt: skip
+    order_nos = [o.order_no for o in candidates]
+    held = registry.invoiced(order_nos) if registry else {}
+    alike = registry.lookalikes(order_nos) if registry else {}
+    warnings: list[OrderWarning] = []
+    ready: list[Order] = []
+    for order in candidates:
+        if order.order_no in held:
+            skipped.append(Skipped(order.order_no, "invoiced",
+                f"already invoiced as {held[order.order_no]} (registry); never invoiced twice"))  # fmt: skip
+            continue
+        if order.order_no in alike:
+            skipped.append(Skipped(order.order_no, "lookalike",
+                                   lookalike_reason({order.order_no: alike[order.order_no]})))  # fmt: skip
+            continue
+        found = checks.order_warnings(order, _known(customers))
+        warnings += found
+        refused = checks.refusals(found, strict)
+        if refused:
+            skipped.append(Skipped(order.order_no, "strict",
+                "refused by --strict: " + "; ".join(w.message for w in refused)))  # fmt: skip
+        elif order.status is Status.PARTIAL and partial == "skip":
+            skipped.append(Skipped(order.order_no, "partial", "partially packed (--partial skip)"))
         else:
-            assert registry is not None
-            run_id = registry.start_run(_run_info(selection, options))
-            recovered = registry.claim_pending(run_id)
-            records, conflicts = registry.reserve(
-                config.series, [_draft(inv, outdir) for inv in drafts], run_id
-            )
-            for c in conflicts:
-                for order_no in c.orders:
-                    skipped.append(Skipped(order_no, "conflict", c.reason))
-            jobs = [_job(rec, True) for rec in recovered] + [_job(rec, False) for rec in records]
+            ready.append(order)
+    drafts = _compose(ready, config, options, customers, partial, skipped)
+    warnings += glyph_warnings(drafts)  # names no installed font can draw
+    # Factur-X needs data the PDF can do without: refuse before any number is taken.
+    if problems := einvoice_problems(drafts, config):
+        raise InputError(problems)
+    registry_id = registry.identity.id if registry else ""
+    return _Plan(selection, partial, skipped, warnings, drafts, registry_id)
 
-        failures: dict[str, str] = {}
-        issued = _render_all(jobs, config, options.jobs, registry, progress, failures)
-        for inv, _, _ in jobs:
-            if inv.number in failures:
-                why = f"invoice {inv.number} not finished ({failures[inv.number]}); rerun to finish it"
-                skipped += [Skipped(o, "failed", why) for o in inv.order_nos]
-        # A crashed run of this same sheet left some of its orders pending: finishing them here
-        # is issuing them, not skipping them as "already invoiced".
-        on_sheet = {o.order_no for o in selection.orders}
-        finished = {
-            o for i in issued if i.recovered and set(i.orders) <= on_sheet for o in i.orders
-        }
-        skipped = [s for s in skipped if not (s.code == "invoiced" and s.order_no in finished)]
-        this_run = {inv.number: inv for inv, _, _ in jobs}
-        result = RunResult(
-            outdir=outdir, run_id=run_id, dry_run=options.dry_run,
-            selected=len(selection.orders) + len(selection.refused),
-            issued=tuple(issued), skipped=tuple(skipped), warnings=tuple(all_warnings),
-            edits=selection.edits, partial=partial,
-            skipped_totals=_skipped_totals(selection, skipped),
-            selected_totals=_selected_totals(selection),
-            issued_totals=_issued_totals(i for i in issued if not i.recovered or set(i.orders) <= finished),
-            invoices=tuple(this_run[i.number] for i in issued if i.number in this_run),
-        )  # fmt: skip
+
+def _compose(
+    ready: list[Order], config: Config, options: InvoiceOptions,
+    customers: dict[str, Customer], partial: str, skipped: list[Skipped],
+) -> list[Invoice]:  # fmt: skip
+    """One composed invoice per group of ready orders; what cannot be one is skipped."""
+    date_rule = options.date or config.invoice_date
+    today = options.today or dt.date.today()
+    drafts: list[Invoice] = []
+    for group in group_orders(ready, options.group_by):
         try:
-            files = outputs.write_outputs(result, selection, config, options)
+            draft = compose_invoice(
+                group, config=config, date=invoice_date(group, date_rule, today),
+                customer=_lookup(customers, group[0]), partial=partial, draft=options.dry_run,
+            )  # fmt: skip
+        except InputError as exc:  # e.g. lines in two currencies: cannot be one invoice
+            why = "; ".join(p.message for p in exc.problems)
+            skipped += [Skipped(o.order_no, "refused", why) for o in group]
+            continue
+        if draft.lines:
+            drafts.append(draft)
+        else:
+            skipped += [Skipped(o.order_no, "partial", "nothing packed yet") for o in group]
+    return drafts
+
+
+def _dry_run(
+    plan: _Plan, outdir: Path, config: Config, options: InvoiceOptions, progress: Progress | None
+) -> RunResult:
+    """DRAFT previews in the run's own folder; no number taken, the registry never written."""
+    run_id = uuid.uuid4().hex
+    records = outputs.new_run_folder(outdir, run_id, dry_run=True)
+    jobs = [(inv.with_number(f"DRAFT-{i:04d}"), records / f"DRAFT-{i:04d}-{safe_filename(inv.order_nos[0])}.pdf", False)
+            for i, inv in enumerate(plan.drafts, 1)]  # fmt: skip
+    failures: dict[str, str] = {}
+    issued = _render_all(jobs, config, options.jobs, None, progress, failures)
+    result = _result(plan, outdir, records, run_id, options, jobs, issued, failures)
+    try:
+        files = outputs.write_outputs(result, plan.selection, config, options)
+    except OSError as exc:
+        raise _outputs_failed(result, exc, len(failures)) from None
+    return replace(result, files=files)
+
+
+def _issue(
+    plan: _Plan, outdir: Path, config: Config, options: InvoiceOptions,
+    progress: Progress | None, registry: Registry,
+) -> RunResult:  # fmt: skip
+    """Number, render, mark issued, record: a run whose records are not written (interrupted,
+    killed, a full disk) leaves what it issued to the next run's records."""
+    registry.check_series(config.series, raise_start=options.raise_start)
+    run_id = registry.start_run(
+        {**_run_info(plan.selection, options), "outdir": str(outdir.resolve())}
+    )
+    recorded = False
+    try:
+        records = outputs.new_run_folder(outdir, run_id, dry_run=False)
+        pending = registry.claim_pending(run_id)
+        adopted = adopt_unrecorded(registry, run_id)
+        registry_file = {rec.number: (rec.file, rec.sha256) for rec in adopted}
+        kept, relost = _adopted(adopted, outdir)
+        plan.drafts_kept = [inv for inv, _ in kept]
+        reserved, conflicts = registry.reserve(
+            config.series, [_draft(inv, outdir) for inv in plan.drafts], run_id
+        )
+        plan.skipped += [Skipped(o, "conflict", c.reason) for c in conflicts for o in c.orders]
+        jobs = ([_job(rec, True, outdir) for rec in pending] + relost
+                + [_job(rec, False, outdir) for rec in reserved])  # fmt: skip
+        failures: dict[str, str] = {}
+        lost = {inv.number: inv for inv, _, _ in relost}
+        rendered = _render_all(jobs, config, options.jobs, registry, progress, failures, set(lost))
+        # A lost PDF that cannot be rendered again is still listed, as the registry has it:
+        # every issued number stays in exactly one manifest (its failure is in the report).
+        issued = [i for _, i in kept] + rendered + [
+            _issued(inv, *registry_file[n], recovered=True, adopted=True)
+            for n, inv in lost.items() if n in failures
+        ]  # fmt: skip
+        result = _result(plan, outdir, records, run_id, options, jobs, issued, failures)
+        try:
+            files = outputs.write_outputs(result, plan.selection, config, options)
         except OSError as exc:
-            if registry and not options.dry_run:  # what is pending is claimable at once
-                registry.finish_run(run_id, outputs.summary_dict(result))
             raise _outputs_failed(result, exc, len(failures)) from None
-        result = replace(result, files=files)
-        if registry and not options.dry_run:
-            registry.finish_run(run_id, outputs.summary_dict(result))
-        return result
+        registry.finish_run(run_id, outputs.summary_dict(result), recorded=True)
+        recorded = True
+        return replace(result, files=files)
     finally:
-        if registry:
-            registry.close()
+        if not recorded:  # what it issued and what is pending are the next run's, at once
+            with contextlib.suppress(Exception):
+                registry.finish_run(run_id, {"interrupted": True}, recorded=False)
+
+
+def _adopted(
+    records: list[InvoiceRecord], outdir: Path
+) -> tuple[list[tuple[Invoice, Issued]], list[tuple[Invoice, Path, bool]]]:
+    """Issued invoices no run recorded: kept as they are where their PDF is intact, else
+    rendered again into this run's folder (the registry then says where they went)."""
+    kept: list[tuple[Invoice, Issued]] = []
+    relost: list[tuple[Invoice, Path, bool]] = []
+    for rec in records:
+        path = Path(rec.file)
+        if path.is_file() and sha256_file(path) == rec.sha256:
+            inv = Invoice.from_dict(rec.payload["invoice"]).with_number(rec.number)
+            kept.append((inv, _issued(inv, rec.file, rec.sha256, recovered=True, adopted=True)))
+        else:
+            relost.append(_job(rec, True, outdir))
+    return kept, relost
+
+
+def _result(
+    plan: _Plan, outdir: Path, records: Path, run_id: str, options: InvoiceOptions,
+    jobs: list[tuple[Invoice, Path, bool]], issued: list[Issued], failures: dict[str, str],
+) -> RunResult:  # fmt: skip
+    """The run as it ended: issued, skipped with reasons, totals."""
+    selection, skipped = plan.selection, list(plan.skipped)
+    for inv, _, _ in jobs:
+        if inv.number in failures:
+            why = f"invoice {inv.number} not finished ({failures[inv.number]}); rerun to finish it"
+            skipped += [Skipped(o, "failed", why) for o in inv.order_nos]
+    # A crashed run of this same sheet left some of its orders pending (or issued but not
+    # recorded): finishing them here is issuing them, not skipping them as "already invoiced".
+    on_sheet = {o.order_no for o in selection.orders}
+    finished = {o for i in issued if i.recovered and set(i.orders) <= on_sheet for o in i.orders}
+    skipped = [s for s in skipped if not (s.code == "invoiced" and s.order_no in finished)]
+    this_run = {inv.number: inv for inv in plan.drafts_kept} | {
+        inv.number: inv for inv, _, _ in jobs
+    }
+    return RunResult(
+        outdir=outdir, run_id=run_id, dry_run=options.dry_run, records=records,
+        registry_id=plan.registry_id,
+        selected=len(selection.orders) + len(selection.refused),
+        issued=tuple(issued), skipped=tuple(skipped), warnings=tuple(plan.warnings),
+        edits=selection.edits, partial=plan.partial,
+        skipped_totals=skipped_totals(selection, skipped),
+        selected_totals=selected_totals(selection),
+        issued_totals=issued_totals(i for i in issued if not i.recovered or set(i.orders) <= finished),
+        invoices=tuple(this_run[i.number] for i in issued if i.number in this_run),
+    )  # fmt: skip
 
 
 def group_orders(orders: Sequence[Order], group_by: str) -> list[list[Order]]:
@@ -305,15 +345,19 @@ def _render_all(
     registry: Registry | None,
     progress: Progress | None,
     failures: dict[str, str],
+    relocated: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> list[Issued]:
-    """Render the jobs (see :mod:`render_pool`), marking each issued as it is written."""
+    """Render the jobs (see :mod:`render_pool`), marking each issued as it is written (or, for
+    an issued invoice whose PDF was lost, recording where it is now)."""
     issued: list[Issued] = []
 
     def done(invoice: Invoice, recovered: bool, file: str, sha: str) -> None:
-        if registry is not None:
+        if registry is not None and invoice.number in relocated:
+            relocate(registry, invoice.number, file, sha)
+        elif registry is not None:
             registry.mark_issued(invoice.number, file, sha)
-        issued.append(Issued(invoice.number, file, sha, invoice.order_nos, invoice.bill_customer,
-                             invoice.currency, invoice.subtotal, invoice.total, recovered))  # fmt: skip
+        adopted = invoice.number in relocated
+        issued.append(_issued(invoice, file, sha, recovered=recovered, adopted=adopted))
         if progress:
             progress(len(issued), len(jobs))
 
@@ -325,6 +369,11 @@ def _render_all(
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _issued(invoice: Invoice, file: str, sha: str, *, recovered: bool, adopted: bool) -> Issued:
+    return Issued(invoice.number, file, sha, invoice.order_nos, invoice.bill_customer,
+                  invoice.currency, invoice.subtotal, invoice.total, recovered, adopted)  # fmt: skip
 
 
 def _outputs_failed(result: RunResult, exc: OSError, unfinished: int) -> InputError:
@@ -346,6 +395,7 @@ def _outputs_failed(result: RunResult, exc: OSError, unfinished: int) -> InputEr
 
 
 def _check_config(config: Config) -> None:
+    check_seller(config)  # the placeholder 'init' writes, as the batch runner refuses it
     missing = [k for k in ("name", "tax_id") if not getattr(config.seller, k)]
     if not config.seller.address:
         missing.append("address")
@@ -358,46 +408,43 @@ def _check_config(config: Config) -> None:
         )  # fmt: skip
 
 
-def _drop_stale(selection: Selection, config: Config) -> tuple[list[Order], list[Skipped]]:
-    """Orders whose export changed since the sheet was made are stale; the rest proceed."""
-    changed: dict[str, str] = {}
+def _export_decides(selection: Selection, config: Config) -> tuple[list[Order], list[Skipped]]:
+    """The export, when it can be read, decides what the sheet cannot be trusted with.
+
+    Whatever the visible cells or the hidden sheet say, an order the export now shows as
+    invoiced is skipped; if the export changed since the sheet was made, an order changed or
+    gone from it is stale. The export is read again every run, not only when its hash changed:
+    the hidden sheet, and the hash in it, can be edited.
+    """
+    changed: dict[str, tuple[str, str]] = {}  # order -> (code, reason)
     for source in selection.meta.get("sources", []):
-        path = Path(source.get("path", ""))
-        if (
-            not source.get("path")
-            or not path.is_file()
-            or file_sha256(path) == source.get("sha256")
-        ):
+        path = Path(source.get("path", "") or "")
+        if not source.get("path") or not path.is_file():
             continue
+        same = sha256_file(path) == source.get("sha256")
         try:
             now = {o.order_no: o for o in load_export([path], config)}
         except InputError:
             now = {}
-        for order_no, fingerprint in selection.fingerprints.items():
-            current = now.get(order_no)
-            if current is None:
-                changed[order_no] = f"stale sheet: order no longer in {path.name}"
-            elif current.fingerprint() != fingerprint:
-                changed[order_no] = (
-                    f"stale sheet: order changed in {path.name} since the sheet was made"
-                )
-            elif current.invoice_no:
-                changed[order_no] = (
-                    f"stale sheet: invoiced as {current.invoice_no} since the sheet was made"
-                )
+        for order in selection.orders:
+            current = now.get(order.order_no)
+            if current is not None and current.invoice_no:
+                changed[order.order_no] = (
+                    ("invoiced", f"invoiced as {current.invoice_no} in {path.name}, whatever "
+                     "the sheet says; never invoiced twice") if same else
+                    ("stale", f"stale sheet: invoiced as {current.invoice_no} since the sheet was made")
+                )  # fmt: skip
+            elif same or order.order_no not in selection.fingerprints:
+                continue
+            elif current is None:
+                changed[order.order_no] = ("stale", f"stale sheet: order no longer in {path.name}")
+            elif current.fingerprint() != selection.fingerprints[order.order_no]:
+                changed[order.order_no] = ("stale",
+                    f"stale sheet: order changed in {path.name} since the sheet was made")  # fmt: skip
     keep = [o for o in selection.orders if o.order_no not in changed]
-    skipped = [
-        Skipped(o.order_no, "stale", changed[o.order_no])
-        for o in selection.orders
-        if o.order_no in changed
-    ]
+    skipped = [Skipped(o.order_no, *changed[o.order_no]) for o in selection.orders
+               if o.order_no in changed]  # fmt: skip
     return keep, skipped
-
-
-def _registry_exists(url: str) -> bool:
-    if url.startswith("sqlite:///"):
-        return Path(url.removeprefix("sqlite:///")).is_file()
-    return True
 
 
 def _known(customers: dict[str, Customer]) -> set[str] | None:
@@ -416,9 +463,13 @@ def _draft(invoice: Invoice, outdir: Path) -> Draft:
     )  # fmt: skip
 
 
-def _job(record: InvoiceRecord, recovered: bool) -> tuple[Invoice, Path, bool]:
+def _job(record: InvoiceRecord, recovered: bool, outdir: Path) -> tuple[Invoice, Path, bool]:
+    """Render this invoice into this run's folder; a recovered one whose PDF its own run
+    already wrote (killed before marking it issued) keeps that file, if still there."""
     invoice = Invoice.from_dict(record.payload["invoice"]).with_number(record.number)
-    path = Path(record.payload["outdir"]) / f"{safe_filename(record.number)}.pdf"
+    name = f"{safe_filename(record.number)}.pdf"
+    first = Path(record.payload.get("outdir", outdir)) / name
+    path = first if recovered and record.state == "pending" and first.is_file() else outdir / name
     return invoice, path, recovered
 
 
@@ -428,33 +479,3 @@ def _run_info(selection: Selection, options: InvoiceOptions) -> dict:
         "group_by": options.group_by, "jobs": options.jobs, "host": socket.gethostname(),
         "pid": os.getpid(), "user": getpass.getuser(),
     }  # fmt: skip
-
-
-def _selected_totals(selection: Selection) -> dict[tuple[str, str], Decimal]:
-    """What the sheet's selected rows add up to, per (bill customer, currency)."""
-    out: dict[tuple[str, str], Decimal] = {}
-    for o in selection.orders:
-        key = (o.bill_customer, o.currency)
-        out[key] = out.get(key, Decimal(0)) + selection.selected_totals.get(o.order_no, o.amount)
-    return out
-
-
-def _skipped_totals(selection: Selection, skipped: list[Skipped]) -> dict[tuple[str, str], Decimal]:
-    """What the selected but skipped orders add up to, per (bill customer, currency)."""
-    by_no = {o.order_no: o for o in selection.orders}
-    out: dict[tuple[str, str], Decimal] = {}
-    for order_no in dict.fromkeys(s.order_no for s in skipped):
-        o = by_no.get(order_no)
-        if o is not None:
-            key = (o.bill_customer, o.currency)
-            out[key] = out.get(key, Decimal(0)) + selection.selected_totals.get(order_no, o.amount)
-    return out
-
-
-def _issued_totals(issued: Iterable[Issued]) -> dict[tuple[str, str], Decimal]:
-    """What this run invoiced before taxes, per (bill customer, currency)."""
-    out: dict[tuple[str, str], Decimal] = {}
-    for i in issued:
-        key = (i.bill_customer, i.currency)
-        out[key] = out.get(key, Decimal(0)) + i.subtotal
-    return out

@@ -15,12 +15,11 @@ from massinvoice.model import Order
 from massinvoice.problems import FILE, Code, Problem, raise_if
 from massinvoice.read.customers import load_customers
 from massinvoice.read.export import read_export, same_content
-from massinvoice.read.guard import ExportFile, describe_sources, file_sha256
+from massinvoice.read.guard import ExportFile, describe_sources
 
 __all__ = [
     "ExportFile",
     "describe_sources",
-    "file_sha256",
     "load_customers",
     "load_export",
     "read_export",

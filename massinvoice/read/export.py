@@ -18,6 +18,7 @@ from massinvoice.model import Line, Order, Source
 from massinvoice.problems import CELL, FILE, HEADER, ROW, SHEET, Code, Problem
 from massinvoice.read import convert
 from massinvoice.read.cells import is_empty
+from massinvoice.read.complete import truncated
 from massinvoice.read.guard import ReadError
 from massinvoice.read.header import (
     REQUIRED,
@@ -121,6 +122,8 @@ def _line_rows(cells: Any, numbers: list[str], header_text: str) -> tuple[list[i
 def read_export(path: str | Path, config: Config) -> tuple[list[Order], list[Problem]]:
     """One export file's orders and every problem found in it (problems as values)."""
     path = Path(path)
+    if cut := truncated(path):
+        return [], [cut]
     aliases = export_aliases(config.aliases)
     try:
         sheet, header = locate(path, config.limits, aliases, REQUIRED, "order export")

@@ -1,24 +1,34 @@
 """Before any engine opens a file: what it is, how big, whether it may be opened at all.
 
 A file's kind is judged by its first bytes, not its name; zip-based workbooks are measured
-(uncompressed size, compression ratio) without being unpacked. Every refusal is a
+(uncompressed size, compression ratio) without being unpacked. Then every workbook is read by
+one worker process whose memory is capped (:func:`read_workbook`): whatever a hostile sheet asks
+the engine to allocate ends that worker, never this process. Every refusal is a
 :class:`~massinvoice.problems.Problem` carried by :class:`ReadError`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import faulthandler
+import io
 import mmap
+import multiprocessing
+import os
+import threading
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
+
+from python_calamine import SheetTypeEnum, load_workbook
 
 from massinvoice.config import Limits
-from massinvoice.problems import FILE, Code, Problem
-from massinvoice.read.extent import ExtentError, check_extent
-from massinvoice.read.probe import probe_sheets
+from massinvoice.files import exit_with, sha256_file
+from massinvoice.problems import FILE, SHEET, Code, Problem
 
 MIB = 1024 * 1024
 SPREADSHEETS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -46,18 +56,9 @@ class ExportFile:
     sha256: str
 
 
-def file_sha256(path: str | Path) -> str:
-    """The SHA-256 of a file's bytes, hex."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(MIB), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def describe_sources(paths: Sequence[str | Path]) -> list[ExportFile]:
     """Name and SHA-256 of each file, in the order given."""
-    return [ExportFile(Path(p).name, file_sha256(p)) for p in paths]
+    return [ExportFile(Path(p).name, sha256_file(p)) for p in paths]
 
 
 def fail(code: str, message: str, file: str, hint: str = "") -> ReadError:
@@ -87,10 +88,8 @@ ENCRYPTED_HINT = (
 )
 
 
-def check_file(path: Path, limits: Limits, *, halves: bool = True) -> tuple[str, bytes]:
+def check_file(path: Path, limits: Limits) -> tuple[str, bytes]:
     """Refuse what must not be read: missing, empty, too big, encrypted, not what it claims.
-
-    ``halves``: a large sheet may be measured by two processes (see :mod:`extent`).
 
     Returns the file's kind (``"spreadsheet"``, ``"text"``, or ``"ole2"``: an OLE2 file under
     a zip-format name, a renamed .xls or a password-protected workbook) and its first bytes.
@@ -133,16 +132,11 @@ def check_file(path: Path, limits: Limits, *, halves: bool = True) -> tuple[str,
         # OLE2 file that is not that may be an old .xls under a new name: read by content.
         if suffix != ".xls" and _contains(path, "EncryptedPackage".encode("utf-16-le")):
             raise fail(Code.ENCRYPTED, "the workbook is password-protected", name, ENCRYPTED_HINT)
-        # Binary sheets: their size is known only once loaded.
-        _measure(path, lambda: probe_sheets(path, limits))
         return ("spreadsheet" if suffix == ".xls" else "ole2"), head
     if suffix in ZIPPED or head.startswith(ZIP):  # an .xlsx named .xls: read by content
         if not head.startswith(ZIP):
             raise fail(Code.CORRUPT, _not_a_workbook(head, suffix), name, RESAVE_HINT)
         _check_zip(path, limits)
-        _measure(path, lambda: check_extent(path, limits, halves=halves))
-        if suffix == ".xlsb":
-            _measure(path, lambda: probe_sheets(path, limits))
         return "spreadsheet", head
     if head.lstrip()[:1] == b"<" or head.startswith(b"%PDF") or b"\x00" in head:
         raise fail(Code.CORRUPT, _not_a_workbook(head, suffix), name, RESAVE_HINT)
@@ -196,28 +190,180 @@ def _check_zip(path: Path, limits: Limits) -> None:
             )
 
 
-_ELSEWHERE: set[Path] = set()
+# --- the one guard: every workbook is read in a memory-capped worker process -----------------
+
+SheetRows = tuple[str, list[list[Any]]]
 
 
-@contextlib.contextmanager
-def measured_elsewhere(paths: Iterable[Path]) -> Iterator[None]:
-    """In a forked process whose parent measures these files' sheets while it reads them (its
-    memory capped meanwhile, so a sheet asking for too much ends it, not the machine): every
-    other check still runs, the sheets are not measured twice."""
-    chosen = {Path(p).resolve() for p in paths}
-    _ELSEWHERE.update(chosen)
+def read_workbook(path: Path, limits: Limits, *, by_content: bool = False) -> list[SheetRows]:
+    """Every worksheet of a workbook, as rows of calamine's cells, read in the guard worker.
+
+    calamine allocates a sheet's whole rectangle, so a 2 KB file naming a cell at XFD1048576
+    asks for half a terabyte: that happens in the worker, whose address space is capped
+    (``[limits] max_memory_mb``), and ends it, not us. A worker that dies or hits the cap means
+    ``too_large`` with the file named; an engine failure means ``corrupt`` or ``encrypted``.
+    ``by_content``: an OLE2 file under a zip name, read by its bytes (refused as encrypted if
+    calamine cannot read it).
+    """
+    name = path.name
     try:
-        yield
-    finally:
-        _ELSEWHERE.difference_update(chosen)
+        outcome = (
+            _guard_pool(limits, name)
+            .submit(
+                _read_in_worker,
+                str(Path(path).absolute()),  # the worker keeps the cwd it started with
+                by_content,
+                limits.max_rows,
+                limits.max_columns,
+                limits.max_cells,
+            )
+            .result()
+        )
+    except (BrokenProcessPool, MemoryError):  # an engine that could not allocate aborts
+        _drop_pool()
+        raise _over_memory(name, limits) from None
+    kind, payload = outcome
+    if kind == "sheets":
+        return payload
+    if kind == "memory":
+        raise _over_memory(name, limits)
+    if kind == "too_large":
+        sheet, count, what, limit, key = payload
+        raise ReadError(
+            [
+                Problem(
+                    Code.TOO_LARGE,
+                    f"{count} {what}, over the limit of {limit}",
+                    name,
+                    sheet,
+                    hint=f"export fewer {what}, or raise [limits] {key} in the config",
+                    level=SHEET,
+                )
+            ]
+        )
+    sheet, text = payload
+    if by_content and sheet is None:
+        raise fail(Code.ENCRYPTED, "the workbook is password-protected", name, ENCRYPTED_HINT)
+    raise engine_error(RuntimeError(text), name, sheet)
 
 
-def _measure(path: Path, measure: Callable[[], None]) -> None:
-    """The sheets' size before calamine loads them (it allocates each one's whole rectangle),
-    measured in the XML (:mod:`extent`) or, for binary sheets, probed (:mod:`probe`)."""
-    if _ELSEWHERE and path.resolve() in _ELSEWHERE:
+def _over_memory(name: str, limits: Limits) -> ReadError:
+    return fail(
+        Code.TOO_LARGE,
+        f"reading the workbook needs more than the {limits.max_memory_mb} MB allowed",
+        name,
+        "export fewer rows or sheets, or open it in Excel or LibreOffice and save it again "
+        "(a cell far from the data makes a sheet huge); [limits] max_memory_mb raises the cap",
+    )
+
+
+_POOL: tuple[int, ProcessPoolExecutor] | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _guard_pool(limits: Limits, name: str) -> ProcessPoolExecutor:
+    """The worker (a pool of one), started once per process and per memory cap."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is not None and _POOL[0] != limits.max_memory_mb:
+            _POOL[1].shutdown(wait=True)
+            _POOL = None
+        if _POOL is None:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context(
+                "forkserver" if "forkserver" in methods else "spawn"
+            )
+            pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(limits.max_memory_mb * MIB, os.getpid()),
+            )
+            try:  # a worker that cannot even start is not a file's fault
+                pool.submit(os.getpid).result()
+            except BrokenProcessPool:
+                pool.shutdown(wait=False)
+                raise fail(
+                    Code.UNREADABLE,
+                    "the process that reads workbooks could not start",
+                    name,
+                    "check the free memory; a script calling massinvoice must start its work "
+                    "under if __name__ == '__main__' (Python's rule for starting processes)",
+                ) from None
+            _POOL = (limits.max_memory_mb, pool)
+        return _POOL[1]
+
+
+def _drop_pool(wait: bool = False) -> None:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is not None:
+            _POOL[1].shutdown(wait=wait, cancel_futures=True)
+            _POOL = None
+
+
+def stop_worker() -> None:
+    """End the guard worker now (it is started again when a workbook is next read)."""
+    _drop_pool(wait=True)
+
+
+def _start_worker(extra: int, owner: int) -> None:
+    """The worker's initializer: it exits with ``owner`` (the process it reads for), its address
+    space is capped at its size now plus ``extra``, and its stderr silenced (an engine refusing
+    to allocate says so there, then aborts)."""
+    exit_with(owner)
+    faulthandler.disable()
+    try:
+        import resource
+    except ImportError:  # Windows: no address-space limit to set
         return
-    try:
-        measure()
-    except ExtentError as exc:
-        raise ReadError([exc.problem]) from None
+    size = 0
+    with contextlib.suppress(OSError, StopIteration, ValueError):
+        status = Path("/proc/self/status").read_text()
+        size = next(
+            int(x.split()[1]) * 1024 for x in status.splitlines() if x.startswith("VmSize:")
+        )
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (size + extra, resource.RLIM_INFINITY))
+    with open(os.devnull, "w") as quiet:
+        os.dup2(quiet.fileno(), 2)
+
+
+def _read_in_worker(
+    path: str, by_content: bool, max_rows: int, max_columns: int, max_cells: int
+) -> tuple[str, Any]:
+    """In the worker: every worksheet's cells, or why not (values only: nothing raised)."""
+    source: BinaryIO = io.BytesIO(Path(path).read_bytes()) if by_content else open(path, "rb")  # noqa: SIM115
+    with source:
+        try:
+            book = load_workbook(source)
+            names = [str(s.name) for s in book.sheets_metadata if s.typ == SheetTypeEnum.WorkSheet]
+        except MemoryError:
+            return "memory", None
+        except BaseException as exc:  # any engine failure, even a Rust panic
+            return "failed", (None, _engine_text(exc))
+        sheets: list[SheetRows] = []
+        try:
+            for name in names:
+                try:
+                    sheet = book.get_sheet_by_name(name)
+                    height, width = sheet.height, sheet.width
+                    if height > max_rows:
+                        return "too_large", (name, height, "rows", max_rows, "max_rows")
+                    if width > max_columns:
+                        return "too_large", (name, width, "columns", max_columns, "max_columns")
+                    if height * width > max_cells:
+                        return "too_large", (name, height * width, "cells", max_cells, "max_cells")
+                    rows = sheet.to_python(skip_empty_area=False)
+                except MemoryError:
+                    return "memory", None
+                except BaseException as exc:
+                    return "failed", (name, _engine_text(exc))
+                sheets.append((name, rows))
+        finally:
+            book.close()
+    return "sheets", sheets
+
+
+def _engine_text(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__

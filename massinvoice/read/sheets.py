@@ -2,8 +2,8 @@
 
 Spreadsheets are read by calamine into the frame ``pandas.read_excel(header=None,
 dtype=object)`` gives, built without pandas' cell-by-cell conversion; csv through the standard
-csv module once the encoding and the delimiter are known. :mod:`files` has judged the file first; here every failure of an engine becomes a
-:class:`Problem` too, so no engine traceback reaches the user.
+csv module once the encoding and the delimiter are known. :mod:`guard` has judged the file first and reads the workbooks in its memory-capped worker;
+every failure of an engine becomes a :class:`Problem`, so no engine traceback reaches the user.
 """
 
 from __future__ import annotations
@@ -14,24 +14,21 @@ import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas._libs.parsers import STR_NA_VALUES
-from python_calamine import SheetTypeEnum, load_workbook
 
 from massinvoice.collector import collector_paused
 from massinvoice.config import Limits
-from massinvoice.problems import HEADER, SHEET, Code, Problem
+from massinvoice.problems import HEADER, Code, Problem
 from massinvoice.read.guard import (
-    ENCRYPTED_HINT,
     MIB,
     RESAVE_HINT,
     ReadError,
     check_file,
-    engine_error,
     fail,
+    read_workbook,
 )
 from massinvoice.read.header import (
     HEADER_SEARCH_ROWS,
@@ -56,76 +53,28 @@ class Sheet:
     decimal_comma: bool | None = None  # what the file's layout suggests (csv with ';')
 
 
-def _check_shape(frame: pd.DataFrame, limits: Limits, file: str, sheet: str | None) -> None:
-    rows, cols = frame.shape
-    for count, limit, what, key in (
-        (rows, limits.max_rows, "rows", "max_rows"),
-        (cols, limits.max_columns, "columns", "max_columns"),
-    ):
-        if count > limit:
-            raise ReadError(
-                [
-                    Problem(
-                        Code.TOO_LARGE,
-                        f"{count} {what}, over the limit of {limit}",
-                        file,
-                        sheet,
-                        hint=f"export fewer {what}, or raise [limits] {key} in the config",
-                        level=SHEET,
-                    )
-                ]
-            )
-
-
 def spreadsheet_sheets(path: Path, limits: Limits, ole2: bool = False) -> Iterator[Sheet]:
-    """Each sheet of a workbook in order, read by calamine (all cells as objects).
+    """Each sheet of a workbook in order (chart sheets aside), all cells as objects, read in the
+    guard's memory-capped worker.
 
     ``ole2``: an OLE2 file with an .xlsx-like name; calamine tells the format from the bytes,
     and if it cannot read them the file is taken as password-protected.
     """
-    name = path.name
-    # A file object, not a path: calamine then tells the format from the bytes, not the name
-    # (an .xlsx saved as .xls), as it does under pandas.
-    source: BinaryIO = io.BytesIO(path.read_bytes()) if ole2 else open(path, "rb")  # noqa: SIM115
-    try:
-        book = load_workbook(source)
-        sheet_names = [
-            str(s.name) for s in book.sheets_metadata if s.typ == SheetTypeEnum.WorkSheet
-        ]  # as pandas lists them: no chart sheets
-    except BaseException as exc:  # any engine failure (even a Rust panic) is the file's problem
-        source.close()
-        if ole2 and isinstance(exc, Exception):
-            raise fail(
-                Code.ENCRYPTED, "the workbook is password-protected", name, ENCRYPTED_HINT
-            ) from None
-        raise engine_error(exc, name) from None
-    try:
-        for sheet_name in sheet_names:
-            try:
-                with collector_paused():  # millions of cells that all live on
-                    rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-                    frame = cells_frame(rows)
-            except BaseException as exc:
-                raise engine_error(exc, name, sheet_name) from None
-            _check_shape(frame, limits, name, sheet_name)
-            yield Sheet(name, sheet_name, frame)
-    finally:
-        book.close()
-        source.close()
+    for sheet_name, rows in read_workbook(path, limits, by_content=ole2):
+        with collector_paused():  # millions of cells that all live on
+            frame = cells_frame(rows)
+        yield Sheet(path.name, sheet_name, frame)
 
 
-_NA_TEXTS = frozenset(STR_NA_VALUES)  # what pandas reads as a missing value ("", "NA", "#N/A"...)
 _TYPE_OF = np.frompyfunc(type, 1, 1)
 _INT64 = float(2**63)
 
 
 def cells_frame(rows: list[list[Any]]) -> pd.DataFrame:
-    """calamine's rows as the frame ``pandas.read_excel(header=None, dtype=object)`` makes.
-
-    pandas turns each float that is a whole number into an int, each date into a datetime and
-    each text it takes for a missing value into NaN, one cell at a time through Python calls
-    (a third of the reading time of a large export). Here the same is done a cell type at a
-    time with numpy: the same values of the same types, in a quarter of the time.
+    """calamine's rows as a frame of objects: whole floats as ints, dates as datetimes, and an
+    empty cell (only that) as NaN, done a cell type at a time with numpy rather than cell by
+    cell. Text is text: ``NA``, ``N/A``, ``None`` or ``null`` stay as written (North America, a
+    variety, a name), unlike pandas' reading of them as missing.
     """
     if not rows:
         return pd.DataFrame(dtype=object)
@@ -143,7 +92,7 @@ def cells_frame(rows: list[list[Any]]) -> pd.DataFrame:
         flat[huge] = [int(v) for v in flat[huge]]
     texts = np.flatnonzero(np.equal(kinds, str))
     if texts.size:
-        missing = pd.Series(flat[texts], dtype=object).isin(_NA_TEXTS).to_numpy()
+        missing = np.equal(flat[texts], "")
         flat[texts[missing]] = np.nan
     dates = np.flatnonzero(np.equal(kinds, dt.date))
     if dates.size:

@@ -14,7 +14,8 @@ from typing import Any
 
 from massinvoice.model import Line, Order, Source
 from massinvoice.problems import CELL, HEADER, ROW, SHEET, Code, Problem
-from massinvoice.select.cells import FoundSheet, NotANumber, cell_number, cell_text
+from massinvoice.read.cells import cell_text
+from massinvoice.select.cells import FoundSheet, NotANumber, cell_number
 from massinvoice.select.labels import EDITABLE, LINES_COLUMNS, pick
 
 LINE_TEXT = ("species", "variety", "length", "box_type", "unit", "currency")

@@ -10,7 +10,6 @@ Every problem of the workbook is collected and raised together in one :class:`In
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,13 +17,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineWorkbook
 
 from massinvoice.collector import collector_paused
 from massinvoice.config import Config
+from massinvoice.files import sha256_file
 from massinvoice.model import Order, Status
 from massinvoice.problems import CELL, FILE, ROW, Code, InputError, Problem
-from massinvoice.read.extent import ExtentError, check_extent
+from massinvoice.read.guard import ReadError, check_file, read_workbook
 from massinvoice.readback.lines import NEW_SELECTION, Collector, LineEdit, LinesReader
 from massinvoice.select.cells import (
     INVOICED_WORDS,
@@ -108,8 +108,8 @@ class _Reader(Collector):
         return InputError(Problem(code, message, self.name, hint=hint, level=FILE))
 
     def read(self) -> Selection:
-        sha256, book = self._open()
-        names = book.sheet_names
+        sha256, sheets = self._open()
+        names = list(sheets)
         state_name = next((n for n in names if fold(n) == STATE_SHEET), None)
         if state_name is None:
             raise self.fail(
@@ -118,14 +118,14 @@ class _Reader(Collector):
                 "to make one from an order export: massinvoice select EXPORT",
             )
         try:
-            meta, orders, lines = read_state(_rows(book, state_name))
+            meta, orders, lines = read_state(sheets[state_name])
         except StateError as exc:
             raise self.fail(exc.code, str(exc)) from None
         selection = lines_sheet = None
         for name in names:
             if name == state_name or (selection and lines_sheet):
                 continue
-            rows = _rows(book, name)
+            rows = sheets[name]
             if selection is None and (
                 found := find_header(rows, _SELECTION_KEYS, ("select", "order_no"))
             ):
@@ -166,35 +166,21 @@ class _Reader(Collector):
             all_orders_count=len(orders),
         )
 
-    def _open(self) -> tuple[str, CalamineWorkbook]:
-        path, limits = self.path, self.config.limits
-        if not path.is_file():
+    def _open(self) -> tuple[str, dict[str, list[list[Any]]]]:
+        """The workbook's hash and its sheets' cells, judged and read by the guard."""
+        if not self.path.is_file():
             raise self.fail(Code.FILE_MISSING, "file not found", "check the path")
-        if path.stat().st_size > limits.max_file_mb * 1024 * 1024:
-            raise self.fail(Code.TOO_LARGE, f"the file is over {limits.max_file_mb} MB", "")
         try:
-            if zipfile.is_zipfile(path):
-                with zipfile.ZipFile(path) as zf:
-                    total = sum(i.file_size for i in zf.infolist())
-                if total > limits.max_uncompressed_mb * 1024 * 1024:
-                    raise self.fail(
-                        Code.TOO_LARGE,
-                        f"the workbook expands to over {limits.max_uncompressed_mb} MB",
-                    )
-                try:
-                    check_extent(path, limits)
-                except ExtentError as exc:
-                    raise InputError(exc.problem) from None
-            with path.open("rb") as fh:
-                sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
-            return sha256, CalamineWorkbook.from_path(str(path))
-        except (CalamineError, zipfile.BadZipFile, OSError, ValueError) as exc:
-            if isinstance(exc, InputError):
-                raise
+            check_file(self.path, self.config.limits)
+            sha256 = sha256_file(self.path)
+            return sha256, dict(read_workbook(self.path, self.config.limits))
+        except ReadError as exc:
+            raise InputError(list(exc.problems)) from None
+        except OSError as exc:
             raise self.fail(
                 Code.UNREADABLE,
-                f"cannot read the workbook: {exc}",
-                "save it again as .xlsx from Excel or LibreOffice",
+                f"cannot read the workbook: {exc.strerror or exc}",
+                "check that the file is readable and that no program holds it",
             ) from None
 
     def _selection(
@@ -261,11 +247,6 @@ class _Reader(Collector):
         position = {o: k for k, o in enumerate(orders)}
         selected.sort(key=lambda pair: position[pair[0]])
         return selected, refused
-
-
-def _rows(book: CalamineWorkbook, name: str) -> list[list[Any]]:
-    """A sheet's cells from A1 (no leading area skipped, so indexes are Excel rows - 1)."""
-    return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
 
 __all__: Sequence[str] = (

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import Table, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
 
+from massinvoice.model import order_key
 from massinvoice.problems import RegistryError
 from massinvoice.registry.numbering import Registry
 from massinvoice.registry.schema import (
@@ -36,22 +37,35 @@ _SHOW = 20  # conflicts listed in the error
 
 
 def migrate_registry(src_url: str, dst_url: str) -> dict[str, Any]:
-    """Copy series, runs, invoices, order claims and released orders from ``src`` to ``dst``.
+    """Copy series, runs, invoices, order claims and released orders from ``src`` to ``dst``,
+    then retire ``src`` (it refuses to number from then on, naming ``dst``).
 
-    Returns what was copied, what was already there, and what was checked afterwards. Raises
+    The source is opened read-only: a missing or empty one is refused, never created. Returns
+    what was copied, what was already there, and what was checked afterwards. Raises
     RegistryError (having copied nothing) when the destination conflicts with the source.
     """
-    with Registry(src_url) as src, Registry(dst_url) as dst:
+    # The destination may be new: it receives the source's numbers, it starts none of its own.
+    with Registry(src_url, read_only=True) as src, Registry(dst_url, create=True) as dst:
         if _same_database(src, dst):
             raise RegistryError("source and destination are the same registry")
         data = src._run("read source registry", _read_all, write=False, snapshot=True)
+        if not data["series"] and not data["invoices"]:
+            raise RegistryError(
+                f"{src!r} holds no numbers (no series, no invoice): nothing to migrate. Check "
+                "the source URL (a relative sqlite:/// path is taken from the current folder)"
+            )
         copied, existing = dst._run("copy registry", lambda conn: _copy(conn, data))
         checked = dst._run("check copied registry", lambda conn: _check(conn, data),
                            write=False, snapshot=True)  # fmt: skip
-        return {
-            "source": repr(src), "destination": repr(dst), "copied": copied,
-            "already_there": existing, "checked": checked,
-        }  # fmt: skip
+        destination = repr(dst)
+        moved_to = dst.url.render_as_string(hide_password=True)
+    with Registry(src_url) as old:  # it exists: the read above found it
+        old.retire(moved_to)
+    return {
+        "source": repr(src), "destination": destination, "copied": copied,
+        "already_there": existing, "checked": checked,
+        "retired": f"{src!r} now refuses to number; it names {moved_to}",
+    }  # fmt: skip
 
 
 def _same_database(a: Registry, b: Registry) -> bool:
@@ -61,7 +75,17 @@ def _same_database(a: Registry, b: Registry) -> bool:
 
 
 def _rows(conn: Connection, table: Table, order: Iterable[Any]) -> list[dict[str, Any]]:
-    return [row._asdict() for row in conn.execute(select(table).order_by(*order))]
+    """The table's rows; a source of an older schema (read, not upgraded) lacks new columns:
+    they are filled as an upgrade would fill them."""
+    present = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    rows = [row._asdict() for row in conn.execute(
+        select(*[c for c in table.c if c.name in present]).order_by(*order))]  # fmt: skip
+    for row in rows:
+        if table is invoice_orders and not row.get("order_key"):
+            row["order_key"] = order_key(row["order_no"])
+        if table is runs and "recorded_at" not in row:
+            row["recorded_at"] = row["finished_at"]
+    return rows
 
 
 def _read_all(conn: Connection) -> dict[str, list[dict[str, Any]]]:

@@ -15,14 +15,12 @@ row lock on the series row) run the same code. Timestamps are timezone-aware UTC
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import random
 import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, and_, insert, select, text, update
@@ -32,7 +30,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from massinvoice.config import Series
+from massinvoice.model import order_key
 from massinvoice.problems import RegistryError
+from massinvoice.registry import holders, identity
 from massinvoice.registry.schema import (
     SCHEMA_VERSION,
     Conflict,
@@ -47,7 +47,7 @@ from massinvoice.registry.schema import (
     machine_id,
     make_engine,
     parse_url,
-    pid_gone,
+    record_from_row,
     released_orders,
     runs,
     series_table,
@@ -74,12 +74,19 @@ Conflicts = list[Conflict]
 class Registry:
     """The numbers and order claims of one company, in SQLite or PostgreSQL."""
 
-    def __init__(self, url: str, *, lease_seconds: int = LEASE_SECONDS):
+    def __init__(self, url: str, *, lease_seconds: int = LEASE_SECONDS, create: bool = False,
+                 read_only: bool = False):  # fmt: skip
+        """Open the registry at ``url``. A SQLite file that is missing or empty is refused unless
+        ``create`` (``init`` and ``demo`` only); ``read_only`` changes nothing, not even the
+        schema version (a dry run, a migrate's source)."""
         self.url = parse_url(url)
         self.lease_seconds = lease_seconds
-        self._engine = make_engine(self.url)
+        self.read_only = read_only
+        if not create:
+            identity.check_file(self.url)
+        self._engine = make_engine(self.url, read_only=read_only)
         try:
-            self._upgrade()
+            self._open(create)
         except BaseException:
             self._engine.dispose()
             raise
@@ -105,12 +112,15 @@ class Registry:
     # --- transactions -------------------------------------------------------------------------
 
     def _run(self, what: str, work: Callable[[Connection], T], *, write: bool = True,
-             retries: int = 1, snapshot: bool = False) -> T:  # fmt: skip
+             retries: int = 1, snapshot: bool = False, check_retired: bool = True) -> T:  # fmt: skip
         """``work`` in one transaction; retried on races, database errors as RegistryError.
 
-        ``write`` takes SQLite's write lock at BEGIN; ``snapshot`` reads PostgreSQL as of one
-        moment (REPEATABLE READ), as SQLite's WAL readers always do.
+        ``write`` takes SQLite's write lock at BEGIN (and refuses a retired registry);
+        ``snapshot`` reads PostgreSQL as of one moment (REPEATABLE READ), as SQLite's WAL
+        readers always do.
         """
+        if write and self.read_only:
+            raise RegistryError(f"{self!r} is open read-only: cannot {what}")
         for attempt in range(1, retries + 1):
             try:
                 with self._engine.connect() as conn:
@@ -118,6 +128,8 @@ class Registry:
                     if snapshot and self.backend == "postgresql":
                         conn.execution_options(isolation_level="REPEATABLE READ")
                     with conn.begin():
+                        if write and check_retired:
+                            identity.refuse_if_retired(conn, repr(self))
                         return work(conn)
             except RegistryError:
                 raise
@@ -144,15 +156,33 @@ class Registry:
             return now.astimezone(dt.UTC)
         return dt.datetime.now(dt.UTC)
 
-    def _upgrade(self) -> None:
+    def _open(self, create: bool) -> None:
         current = self._run("open", current_version, write=False)
         if current > SCHEMA_VERSION:
             raise RegistryError(
                 f"{self!r} has schema version {current}, newer than this massinvoice knows "
                 f"({SCHEMA_VERSION}): upgrade massinvoice before using it"
             )
-        if current < SCHEMA_VERSION:
-            self._run("schema upgrade", lambda conn: upgrade_schema(conn, self._now(conn)))
+        # A PostgreSQL database is made for the registry by its administrator: an empty one
+        # becomes the registry. An empty SQLite file is an accident (see identity).
+        if current == 0 and not create and self.backend == "sqlite":
+            raise identity.empty_database(self.url)
+        if current < SCHEMA_VERSION and not self.read_only:
+            self._run("schema upgrade", lambda conn: upgrade_schema(conn, self._now(conn)),
+                      check_retired=False)  # fmt: skip
+        self.schema_version = min(current, SCHEMA_VERSION) if self.read_only else SCHEMA_VERSION
+
+    @property
+    def identity(self) -> identity.Identity:
+        """This registry's id, and where it moved if a migrate retired it."""
+        if self.schema_version < 2:
+            return identity.Identity("")
+        return self._run("read identity", identity.read_identity, write=False)
+
+    def retire(self, to: str) -> None:
+        """Mark this registry as moved to ``to``: it refuses to number from now on."""
+        self._run("retire", lambda conn: identity.retire(conn, to, self._now(conn)),
+                  check_retired=False)  # fmt: skip
 
     # --- runs -----------------------------------------------------------------------------------
 
@@ -170,12 +200,19 @@ class Registry:
         self._run("start run", work)
         return run_id
 
-    def finish_run(self, run_id: str, summary: dict[str, Any]) -> None:
-        """Record the end of a run and its summary; its pending work becomes claimable."""
+    def finish_run(self, run_id: str, summary: dict[str, Any], *, recorded: bool = True) -> None:
+        """Record the end of a run and its summary; its pending work becomes claimable.
+
+        ``recorded``: its records (manifest ...) list what it issued. A run that ends without
+        them (its outputs failed, it was interrupted) leaves its issued invoices to the next
+        run, whose records then list them (see :meth:`adopt_unrecorded`).
+        """
 
         def work(conn: Connection) -> None:
+            now = self._now(conn)
             done = conn.execute(update(runs).where(runs.c.run_id == run_id).values(
-                finished_at=self._now(conn), summary=dumps(summary, loose=True)))  # fmt: skip
+                finished_at=now, summary=dumps(summary, loose=True),
+                recorded_at=now if recorded else None))  # fmt: skip
             if done.rowcount != 1:
                 raise RegistryError(f"no run {run_id!r} in the registry")
 
@@ -233,7 +270,7 @@ class Registry:
         """
         drafts = list(drafts)
         for draft in drafts:
-            _check_draft(draft)
+            draft.check()
         if not drafts:
             return [], []
         lease = dt.timedelta(seconds=self.lease_seconds if lease_seconds is None else lease_seconds)
@@ -241,15 +278,25 @@ class Registry:
         def work(conn: Connection) -> tuple[Records, Conflicts]:
             now = self._now(conn)
             seq = self._lock_series(conn, series)
-            held = self._holders(conn, [o for d in drafts for o in d.orders])
+            held = holders.holders(conn, [o for d in drafts for o in d.orders])
             records: Records = []
             conflicts: Conflicts = []
             rows: list[dict[str, Any]] = []
+            alike = holders.lookalikes(conn, [o for d in drafts for o in d.orders])
+            claimed: dict[str, tuple[str, str]] = {}  # key -> (order, number), this call
             for draft in drafts:
-                holders = {o: held[o] for o in draft.orders if o in held}
-                if holders:
-                    conflicts.append(Conflict(draft.orders, _conflict_reason(holders), {
-                        o: number for o, (number, _) in holders.items()}))  # fmt: skip
+                held_now = {o: held[o] for o in draft.orders if o in held}
+                look = {o: alike[o] for o in draft.orders if o in alike} | {
+                    o: claimed[order_key(o)] for o in draft.orders
+                    if claimed.get(order_key(o), (o,))[0] != o
+                }  # fmt: skip
+                if not held_now and look:
+                    conflicts.append(Conflict(draft.orders, holders.lookalike_reason(look),
+                                              {o: n for o, (_, n) in look.items()}))  # fmt: skip
+                    continue
+                if held_now:
+                    conflicts.append(Conflict(draft.orders, holders.conflict_reason(held_now), {
+                        o: number for o, (number, _) in held_now.items()}))  # fmt: skip
                     continue
                 number = series.number(seq)
                 try:
@@ -266,15 +313,16 @@ class Registry:
                     payload=payload, lease_until=now + lease, created_at=now,
                 ))  # fmt: skip
                 records.append(
-                    _record({**rows[-1], "issued_at": None}, tuple(sorted(draft.orders)))
+                    record_from_row({**rows[-1], "issued_at": None}, tuple(sorted(draft.orders)))
                 )
                 held.update({o: (number, "pending") for o in draft.orders})
+                claimed.update({order_key(o): (o, number) for o in draft.orders})
                 seq += 1
             if rows:
                 self._check_numbers_free(conn, series, [r["number"] for r in rows])
                 conn.execute(insert(invoices), rows)
                 # Sorted, so two writers wait on each other in one order and never deadlock.
-                claims = sorted(({"order_no": o, "invoice_number": r.number}
+                claims = sorted(({"order_no": o, "invoice_number": r.number, "order_key": order_key(o)}
                                  for r in records for o in r.orders), key=lambda c: c["order_no"])  # fmt: skip
                 claim = (self._insert(invoice_orders)
                          .on_conflict_do_nothing(index_elements=["order_no"])
@@ -291,27 +339,52 @@ class Registry:
         """INSERT with this backend's ON CONFLICT clause available."""
         return (pg_insert if self.backend == "postgresql" else sqlite_insert)(table)
 
-    def _lock_series(self, conn: Connection, series: Series) -> int:
-        """Create the series row if new, lock it for this transaction; return its next seq."""
-        conn.execute(self._insert(series_table)
-                     .values(name=series.name, next_seq=series.start)
-                     .on_conflict_do_nothing(index_elements=["name"]))  # fmt: skip
-        query = select(series_table.c.next_seq).where(series_table.c.name == series.name)
-        return int(conn.execute(query.with_for_update()).scalar_one())
+    def _lock_series(self, conn: Connection, series: Series, raise_start: bool = False) -> int:
+        """Create the series row if new, lock it for this transaction; return its next seq.
 
-    def _holders(self, conn: Connection, orders: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """Order -> (invoice number, state) for the given orders that are held."""
-        query = (
-            select(invoice_orders.c.order_no, invoices.c.number, invoices.c.state)
-            .join(invoices, invoices.c.number == invoice_orders.c.invoice_number)
+        A ``start`` changed for a series that has numbers is refused (a raised start would skip
+        numbers, a lowered one reuse them) unless ``raise_start`` moves it forward on purpose.
+        """
+        conn.execute(self._insert(series_table)
+                     .values(name=series.name, next_seq=series.start, start=series.start)
+                     .on_conflict_do_nothing(index_elements=["name"]))  # fmt: skip
+        query = select(series_table.c.next_seq, series_table.c.start).where(
+            series_table.c.name == series.name
+        )
+        next_seq, start = conn.execute(query.with_for_update()).one()
+        if start == series.start:
+            return int(next_seq)
+        unused = start is not None and next_seq == start  # nothing numbered from it yet
+        if (
+            unused
+            or (start is None and series.start <= next_seq)
+            or (raise_start and series.start >= next_seq)
+        ):
+            next_seq = max(next_seq, series.start) if start is None else series.start
+            conn.execute(update(series_table).where(series_table.c.name == series.name)
+                         .values(next_seq=next_seq, start=series.start))  # fmt: skip
+            return int(next_seq)
+        raise RegistryError(
+            f"[series] start = {series.start} in the config, but series {series.name!r} "
+            f"{'began at ' + str(start) if start is not None else 'has numbers'} and its next "
+            f"number is {series.number(next_seq)}: nothing was numbered. Numbers stay "
+            "gap-free: put start back"
+            + (", or rerun with --raise-start to jump the series forward to "
+               f"{series.number(series.start)} on purpose" if series.start > next_seq else
+               " (a lower start would reuse numbers)")
         )  # fmt: skip
-        found: dict[str, tuple[str, str]] = {}
-        for chunk in chunks(sorted(set(orders))):
-            for order_no, number, state in conn.execute(
-                query.where(invoice_orders.c.order_no.in_(chunk))
-            ):
-                found[order_no] = (number, state)
-        return found
+
+    def check_series(self, series: Series, *, raise_start: bool = False) -> int:
+        """Check (or, with ``raise_start``, move forward) the series' start; its next seq."""
+        return self._run("check series", lambda c: self._lock_series(c, series, raise_start))
+
+    def lookalikes(self, order_nos: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """Order -> (held order, invoice) for orders that only look like an invoiced one
+        (``123`` and ``000123``, ``po-1`` and ``PO-1``): held back, never invoiced silently."""
+        orders = list({str(o) for o in order_nos})
+        if self.schema_version < 2 or not orders:
+            return {}
+        return self._run("look up orders", lambda c: holders.lookalikes(c, orders), write=False)
 
     def _check_numbers_free(self, conn: Connection, series: Series, numbers: list[str]) -> None:
         for chunk in chunks(numbers):
@@ -341,12 +414,7 @@ class Registry:
                 .with_for_update(of=invoices, skip_locked=True)
             )  # fmt: skip
             numbers = [
-                row.number
-                for row in conn.execute(query)
-                if row.finished_at is not None
-                or row.lease_until is None
-                or row.lease_until <= now
-                or ((row.host, row.machine) == here and pid_gone(row.pid))
+                row.number for row in conn.execute(query) if holders.abandoned(row, now, here)
             ]
             for chunk in chunks(numbers):
                 conn.execute(update(invoices).where(invoices.c.number.in_(chunk))
@@ -376,48 +444,30 @@ class Registry:
                 raise RegistryError(f"invoice {number} is void: it cannot be issued")
             now = self._now(conn)
             conn.execute(update(invoices).where(invoices.c.number == number).values(
-                state="issued", file=file, sha256=sha256, issued_at=now, lease_until=None))  # fmt: skip
+                state="issued", file=file, sha256=sha256, issued_at=now))  # fmt: skip
             # Progress is a sign of life: keep the rest of this run's work leased.
             lease = dt.timedelta(seconds=self.lease_seconds)
             if row.lease_until is not None and row.lease_until - now < lease / 2:
                 conn.execute(update(invoices)
-                             .where(invoices.c.run_id == row.run_id, invoices.c.state == "pending")
+                             .where(invoices.c.run_id == row.run_id,
+                                    invoices.c.state.in_(("pending", "issued")))
                              .values(lease_until=now + lease))  # fmt: skip
 
         self._run("mark issued", work)
 
     def void(self, number: str, reason: str, *, release_orders: bool = False) -> InvoiceRecord:
-        """Void an invoice; its number stays recorded with the reason.
+        """Void an invoice; its number stays recorded with the reason (see :mod:`.void`).
 
         Its orders stay held (never invoiced again) unless ``release_orders``: then they move to
-        ``released_orders`` and can go on a new invoice, under a new number.
+        ``released_orders`` and can go on a new invoice, under a new number. Voiding it again
+        for another reason is refused: the first reason stays.
         """
-        if not reason.strip():
-            raise RegistryError("a void needs a reason")
+        from massinvoice.registry.void import void_invoice
 
-        def work(conn: Connection) -> InvoiceRecord:
-            row = conn.execute(select(invoices.c.state, invoices.c.reason)
-                               .where(invoices.c.number == number).with_for_update()).one_or_none()  # fmt: skip
-            if row is None:
-                raise RegistryError(f"no invoice {number} in the registry")
-            now = self._now(conn)
-            if row.state != "void":
-                conn.execute(update(invoices).where(invoices.c.number == number).values(
-                    state="void", reason=reason, voided_at=now, lease_until=None))  # fmt: skip
-            elif not release_orders and row.reason != reason:
-                raise RegistryError(f"invoice {number} is already void: {row.reason}")
-            if release_orders:
-                held = conn.scalars(select(invoice_orders.c.order_no)
-                                    .where(invoice_orders.c.invoice_number == number)).all()  # fmt: skip
-                if held:
-                    conn.execute(insert(released_orders), [
-                        {"order_no": o, "invoice_number": number, "released_at": now,
-                         "reason": reason} for o in held])  # fmt: skip
-                    conn.execute(invoice_orders.delete()
-                                 .where(invoice_orders.c.invoice_number == number))  # fmt: skip
-            return self._records(conn, invoices.c.number == number)[0]
-
-        return self._run("void", work)
+        done = void_invoice(self, number, reason, release_orders=release_orders)
+        if not done.voided_now and not release_orders and done.record.reason != reason:
+            raise RegistryError(f"invoice {number} is already void: {done.record.reason}")
+        return done.record
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -442,7 +492,7 @@ class Registry:
                     .where(table.c.invoice_number.in_(chunk)).order_by(table.c.order_no)
                 ):  # fmt: skip
                     orders.setdefault(number, []).append(order_no)
-        return [_record(r, tuple(orders.get(r["number"], ()))) for r in rows]
+        return [record_from_row(r, tuple(orders.get(r["number"], ()))) for r in rows]
 
     def list(
         self, *, state: str | None = None, series: str | None = None, limit: int | None = None
@@ -460,36 +510,6 @@ class Registry:
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def _check_draft(draft: Draft) -> None:
-    if not draft.orders:
-        raise RegistryError("an invoice draft needs at least one order")
-    if len(set(draft.orders)) != len(draft.orders) or not all(
-        isinstance(o, str) and o for o in draft.orders
-    ):
-        raise RegistryError(f"invoice draft orders must be distinct non-empty text: {draft.orders}")
-    if not isinstance(draft.total, Decimal) or not draft.total.is_finite():
-        raise RegistryError(f"invoice draft total must be a finite Decimal: {draft.total!r}")
-
-
-def _conflict_reason(holders: dict[str, tuple[str, str]]) -> str:
-    parts = []
-    for order_no, (number, state) in sorted(holders.items()):
-        how = "void, orders not released" if state == "void" else state
-        parts.append(f"order {order_no} is already on invoice {number} ({how})")
-    return "; ".join(parts) + ": never invoiced twice"
-
-
-def _record(row: dict[str, Any], orders: tuple[str, ...]) -> InvoiceRecord:
-    return InvoiceRecord(
-        number=row["number"], series=row["series"], seq=row["seq"], date=row["date"],
-        customer=row["customer"], currency=row["currency"], total=row["total"],
-        state=row["state"], orders=orders, file=row["file"], sha256=row["sha256"],
-        reason=row["reason"], run_id=row["run_id"], payload=json.loads(row["payload"]),
-        created_at=row["created_at"], issued_at=row["issued_at"],
-        voided_at=row.get("voided_at"), lease_until=row.get("lease_until"),
-    )  # fmt: skip
 
 
 def _sqlstate(exc: DBAPIError) -> str:

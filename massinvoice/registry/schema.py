@@ -44,9 +44,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
+from massinvoice.model import order_key
 from massinvoice.problems import RegistryError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CHUNK = 900  # values per IN (...): under the oldest SQLite's variable limit
 _PG_LOCK_KEY = 0x6D617373  # advisory lock serialising schema upgrades on PostgreSQL
 _JOURNAL_MODES = ("DELETE", "PERSIST", "TRUNCATE", "WAL")
@@ -64,6 +65,19 @@ class Draft:
     currency: str
     total: Decimal
     payload: dict[str, Any]
+
+    def check(self) -> None:
+        """Refuse a draft the registry must not number."""
+        if not self.orders:
+            raise RegistryError("an invoice draft needs at least one order")
+        if len(set(self.orders)) != len(self.orders) or not all(
+            isinstance(o, str) and o for o in self.orders
+        ):
+            raise RegistryError(
+                f"invoice draft orders must be distinct non-empty text: {self.orders}"
+            )
+        if not isinstance(self.total, Decimal) or not self.total.is_finite():
+            raise RegistryError(f"invoice draft total must be a finite Decimal: {self.total!r}")
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,18 @@ class Conflict:
     orders: tuple[str, ...]
     reason: str
     holders: dict[str, str]  # order -> number already holding it
+
+
+def record_from_row(row: dict[str, Any], orders: tuple[str, ...]) -> InvoiceRecord:
+    """An invoices row (as a dict) and its orders, as an :class:`InvoiceRecord`."""
+    return InvoiceRecord(
+        number=row["number"], series=row["series"], seq=row["seq"], date=row["date"],
+        customer=row["customer"], currency=row["currency"], total=row["total"],
+        state=row["state"], orders=orders, file=row["file"], sha256=row["sha256"],
+        reason=row["reason"], run_id=row["run_id"], payload=json.loads(row["payload"]),
+        created_at=row["created_at"], issued_at=row["issued_at"],
+        voided_at=row.get("voided_at"), lease_until=row.get("lease_until"),
+    )  # fmt: skip
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -150,6 +176,7 @@ series_table = Table(
     "series", metadata,
     Column("name", String(64), primary_key=True),
     Column("next_seq", Integer, nullable=False),
+    Column("start", Integer),  # the config's start when the series began (v2)
 )  # fmt: skip
 invoices = Table(
     "invoices", metadata,
@@ -178,6 +205,7 @@ invoice_orders = Table(
     Column("order_no", String(200), primary_key=True),  # one live invoice per order, ever
     Column("invoice_number", String(100), ForeignKey("invoices.number"), nullable=False,
            index=True),
+    Column("order_key", String(200), index=True),  # model.order_key of order_no (v2)
 )  # fmt: skip
 released_orders = Table(
     "released_orders", metadata,
@@ -200,6 +228,14 @@ runs = Table(
     Column("finished_at", UTCDateTime),
     Column("info", Text, nullable=False, default="{}"),
     Column("summary", Text),
+    Column("recorded_at", UTCDateTime),  # its records (manifest ...) are written (v2)
+)  # fmt: skip
+registry_info = Table(
+    "registry_info", metadata,
+    Column("id", String(32), primary_key=True),  # this registry's identity, for ever
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("retired_to", Text, nullable=False, default=""),  # where a migrate moved it
+    Column("retired_at", UTCDateTime),
 )  # fmt: skip
 DATA_TABLES = (series_table, runs, invoices, invoice_orders, released_orders)
 
@@ -208,10 +244,43 @@ def _migrate_v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=list(DATA_TABLES), checkfirst=True)
 
 
+_V2_COLUMNS = (  # table, column, SQLite type, PostgreSQL type
+    ("series", "start", "INTEGER", "INTEGER"),
+    ("invoice_orders", "order_key", "VARCHAR(200)", "VARCHAR(200)"),
+    ("runs", "recorded_at", "DATETIME", "TIMESTAMP WITH TIME ZONE"),
+)
+
+
+def _migrate_v2(conn: Connection) -> None:
+    """Identity (registry_info), runs' records, orders' normalised keys, series' start."""
+    for table, column, lite, pg in _V2_COLUMNS:
+        if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
+            kind = pg if conn.dialect.name == "postgresql" else lite
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+    if "ix_invoice_orders_order_key" not in {
+        i["name"] for i in inspect(conn).get_indexes("invoice_orders")
+    }:
+        conn.execute(text("CREATE INDEX ix_invoice_orders_order_key ON invoice_orders (order_key)"))
+    rows = conn.execute(
+        select(invoice_orders.c.order_no).where(invoice_orders.c.order_key.is_(None))
+    )
+    keys = [{"o": o, "k": order_key(o)} for (o,) in rows]
+    if keys:
+        conn.execute(text("UPDATE invoice_orders SET order_key = :k WHERE order_no = :o"), keys)
+    # Runs that finished before v2 wrote their records then: nothing of theirs is adopted.
+    conn.execute(runs.update().where(runs.c.recorded_at.is_(None), runs.c.finished_at.is_not(None))
+                 .values(recorded_at=runs.c.finished_at))  # fmt: skip
+    registry_info.create(conn, checkfirst=True)
+    if conn.scalar(select(func.count()).select_from(registry_info)) == 0:
+        conn.execute(insert(registry_info).values(
+            id=uuid.uuid4().hex, created_at=dt.datetime.now(dt.UTC), retired_to=""))  # fmt: skip
+
+
 # Each step runs once, in order, in the upgrade transaction. A step must tolerate finding its
 # work already done (check before creating or altering), so any earlier state upgrades cleanly.
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "series, invoices, invoice_orders, released_orders, runs", _migrate_v1),
+    (2, "registry_info, runs.recorded_at, invoice_orders.order_key, series.start", _migrate_v2),
 )
 
 
@@ -254,11 +323,12 @@ def parse_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: URL) -> Engine:
+def make_engine(url: URL, *, read_only: bool = False) -> Engine:
     """An engine for the registry: SQLite in WAL with BEGIN IMMEDIATE writes, or PostgreSQL.
 
     A SQLite URL may carry ``?journal_mode=DELETE`` for a registry on a network share, where
-    WAL's shared memory does not work.
+    WAL's shared memory does not work. ``read_only`` opens a SQLite file so that nothing,
+    not even a missing file, can be written (``mode=ro``).
     """
     if url.get_backend_name() == "postgresql":
         return create_engine(
@@ -270,6 +340,11 @@ def make_engine(url: URL) -> Engine:
     if journal not in _JOURNAL_MODES:
         raise RegistryError(f"journal_mode must be one of {', '.join(_JOURNAL_MODES)}")
     url = url.difference_update_query(["journal_mode"])
+    database = url.database or ""
+    if read_only and database and database != ":memory:" and not database.startswith("file:"):
+        url = url.set(database=f"file:{Path(database).resolve()}?mode=ro").update_query_dict(
+            {"uri": "true"}
+        )
     engine = create_engine(url, connect_args={"timeout": 30})
 
     # SQLAlchemy's recipe for pysqlite transaction control: the driver emits no BEGIN of its
@@ -279,7 +354,8 @@ def make_engine(url: URL) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA busy_timeout = 30000")
-        cursor.execute(f"PRAGMA journal_mode = {journal}")
+        if not read_only:
+            cursor.execute(f"PRAGMA journal_mode = {journal}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 

@@ -6,7 +6,6 @@ Excel and LibreOffice change types when they save: ``'60'`` may come back as ``6
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from collections.abc import Sequence
@@ -15,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from massinvoice.model import Status
-from massinvoice.read.cells import MAX_MAGNITUDE
+from massinvoice.read.cells import MAX_MAGNITUDE, cell_text
 from massinvoice.select.labels import (
     INVOICED_MARKS,
     NOT_SELECTED_MARKS,
@@ -33,23 +32,6 @@ INVOICED_WORDS = frozenset(
 
 class NotANumber(ValueError):
     """A cell that should hold a number and does not."""
-
-
-def cell_text(value: object) -> str:
-    """A cell as the text it was written as."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime) and value.time() == dt.time():
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 def select_mark(value: object) -> str:

@@ -6,21 +6,16 @@ GRAY with ``INVOICED!`` and its number even when the ERP's export does not know 
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from massinvoice.collector import collector_paused
 from massinvoice.config import Config
-from massinvoice.files import new_temp_beside, sweep_temps
-from massinvoice.forking import Forked, cap_memory, two_cores
-from massinvoice.model import Filters, Order, OrderWarning
-from massinvoice.problems import InputError
+from massinvoice.files import sweep_temps
+from massinvoice.model import Filters, Order, OrderWarning, order_key
 from massinvoice.read import describe_sources, load_customers, load_export
-from massinvoice.read.guard import ZIPPED, ReadError, check_file, measured_elsewhere
 from massinvoice.registry.numbering import Registry
 from massinvoice.select import checks
 from massinvoice.select.filters import apply_filters, resolve_filters
@@ -41,13 +36,15 @@ class SelectResult:
 
 
 def mark_registry_invoiced(orders: Sequence[Order], invoiced: dict[str, str]) -> list[Order]:
-    """Orders the registry holds get its invoice number: they become INVOICED (gray)."""
-    return [
-        replace(o, invoice_no=invoiced[o.order_no])
-        if not o.invoice_no and o.order_no in invoiced
-        else o
-        for o in orders
-    ]
+    """Orders the registry holds get its invoice number: they become INVOICED (gray). So do
+    orders that only look like one it holds (``123`` for ``000123``, see ``order_key``): the
+    invoice run holds them back too."""
+    alike = {order_key(o): number for o, number in invoiced.items()}
+    out = []
+    for o in orders:
+        number = invoiced.get(o.order_no) or alike.get(order_key(o.order_no))
+        out.append(replace(o, invoice_no=number) if number and not o.invoice_no else o)
+    return out
 
 
 def registry_invoiced(config: Config, url: str = "") -> dict[str, str]:
@@ -73,76 +70,15 @@ def select_orders(
     use_registry: bool = True,
 ) -> SelectResult:
     """Read the export(s), filter, check, and write the colour-coded selection workbook."""
-    options = dict(
-        config=config, filters=filters, select_all=select_all, registry_url=registry_url,
-        use_registry=use_registry,
-    )  # fmt: skip
     if Path(out).parent.is_dir():
         sweep_temps(Path(out).parent)  # what a killed select of this machine left
     # Hundreds of thousands of records (orders, lines, warnings) live until the workbook is
     # written (the collector's walks were half a second for 20,000 orders).
     with collector_paused():
-        if _measure_beside(exports):
-            done = _select_beside_the_measure(exports, Path(out), options)
-            if done is not None:
-                return done
-        return _select_orders(exports, out, **options)  # type: ignore[arg-type]
-
-
-MEASURE_BESIDE_FROM = 2 << 20  # workbooks this large (compressed) are measured beside the select
-CHILD_MEMORY = 4 << 30  # what the select beside the measure may take beyond its parent's size
-
-
-def _measure_beside(exports: Sequence[Path]) -> bool:
-    """Whether measuring the workbooks' sheets (most of the time it takes to read a large
-    export) pays to do in this process while a forked one does the select."""
-    if not two_cores():
-        return False
-    try:
-        size = sum(Path(p).stat().st_size for p in exports if Path(p).suffix.lower() in ZIPPED)
-    except OSError:
-        return False
-    return size >= MEASURE_BESIDE_FROM
-
-
-def _select_beside_the_measure(
-    exports: Sequence[Path], out: Path, options: dict[str, Any]
-) -> SelectResult | None:
-    """The select in a forked process (its memory capped, the sheet measure left to us) while
-    this one measures every workbook's sheets; its workbook is renamed into place only when
-    the measure passes them. None when the measure refuses a file or the select fails: the
-    caller then selects here, and reports every problem of every file as always."""
-    paths = [Path(p) for p in exports]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    part = new_temp_beside(out)  # named for this process: swept if it is killed
-
-    def select() -> dict[str, Any] | None:
-        cap_memory(CHILD_MEMORY)
-        try:
-            with measured_elsewhere(paths):
-                done = _select_orders(paths, part, **options)
-        except InputError:
-            return None
-        return {k: v for k, v in asdict(done).items() if k != "path"}
-
-    child = Forked(select)
-    measured, found = False, None
-    try:
-        for path in paths:
-            check_file(path, options["config"].limits, halves=False)
-        measured = True
-    except ReadError:
-        pass
-    finally:
-        try:
-            finished, found = child.result(kill=not measured)
-        finally:
-            if not (measured and found is not None):
-                part.unlink(missing_ok=True)
-    if not (measured and finished and found is not None):
-        return None
-    os.replace(part, out)
-    return SelectResult(path=out, **found)
+        return _select_orders(
+            exports, out, config=config, filters=filters, select_all=select_all,
+            registry_url=registry_url, use_registry=use_registry,
+        )  # fmt: skip
 
 
 def _select_orders(
@@ -160,6 +96,7 @@ def _select_orders(
     read = len(orders)
     invoiced = registry_invoiced(config, registry_url) if use_registry else {}
     orders = mark_registry_invoiced(orders, invoiced)
+    held_keys = {order_key(o) for o in invoiced}
     filters = resolve_filters(orders, filters or Filters())
     listed = apply_filters(orders, filters)
     customers = load_customers(config.resolve(config.customers), config)
@@ -184,7 +121,7 @@ def _select_orders(
         by_status=dict(Counter(o.status.value for o in listed)),
         preselected=sum(1 for o in listed if o.invoiceable) if select_all else 0,
         warnings=dict(codes),
-        invoiced_by_registry=sum(1 for o in listed if o.order_no in invoiced),
+        invoiced_by_registry=sum(1 for o in listed if order_key(o.order_no) in held_keys),
     )
 
 

@@ -27,7 +27,7 @@ from typing import Any
 from massinvoice import __version__
 from massinvoice.model import Filters, Order
 from massinvoice.problems import Code
-from massinvoice.select.cells import cell_text
+from massinvoice.read.cells import cell_text
 from massinvoice.select.xmlrows import INT, STR, VALUE, Cell, RowTemplate, SheetRows, number
 
 FORMAT_VERSION = 1
@@ -132,7 +132,7 @@ def state_rows(
                 )  # fmt: skip
 
     last_col = max(len(ORDER_FIELDS), len(LINE_FIELDS)) - 1
-    return SheetRows(part, render, last_row, last_col, apart=True)
+    return SheetRows(part, render, last_row, last_col, inline=True)
 
 
 def read_state(rows: Sequence[Sequence[Any]]) -> tuple[dict[str, Any], OrderRecords, LineRecords]:

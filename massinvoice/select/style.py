@@ -7,13 +7,15 @@ writer needs their style index, which xlsxwriter assigns on first use.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from massinvoice.config import WARNING_CODES
+from massinvoice.config import WARNING_CODES, Config
 from massinvoice.model import STATUS_FILLS, Status
 from massinvoice.select.labels import (
     HOW_TO,
@@ -148,3 +150,34 @@ def write_legend(ws: Worksheet, styles: Styles, language: str) -> None:
         r += 1
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
+
+
+def column_width(texts: Sequence[str] | set[str], header: str, cap: int = 40) -> float:
+    """A column wide enough for its longest text and its header, within ``cap``."""
+    longest = max((len(t) for t in texts), default=0)
+    return min(cap, max(longest + 1, len(header) + 3, 5))
+
+
+def number_width(largest: Decimal | int, places: int) -> int:
+    """How many characters a number takes with thousands separators and ``places``."""
+    return len(f"{largest:,.{places}f}")
+
+
+def protect(ws) -> None:
+    """Protection without a password: only the unlocked cells change; sort and filter allowed."""
+    ws.protect(
+        "",
+        {"sort": True, "autofilter": True, "format_columns": True, "format_rows": True,
+         "select_locked_cells": True, "select_unlocked_cells": True},
+    )  # fmt: skip
+
+
+def print_setup(ws, config: Config, header_row: int, last_col: int) -> None:
+    """Landscape, one page wide, the header repeated on every printed page."""
+    ws.set_landscape()
+    ws.set_paper(1 if config.paper == "Letter" else 9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(header_row)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.set_footer(f"&L&A&R{pick(TEXT['page'], config.language)}")
+    ws.center_horizontally()

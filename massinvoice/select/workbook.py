@@ -41,13 +41,19 @@ from massinvoice.select.labels import (
     pick,
 )
 from massinvoice.select.state import FORMAT_VERSION, STATE_SHEET, state_rows
-from massinvoice.select.style import Styles, write_legend
+from massinvoice.select.style import (
+    Styles,
+    column_width,
+    number_width,
+    print_setup,
+    protect,
+    write_legend,
+)
 from massinvoice.select.xmlrows import (
     FORMULA,
     INT,
     STR,
     VALUE,
-    Apart,
     Cell,
     Package,
     RowTemplate,
@@ -166,24 +172,20 @@ def write_selection(
         _part(state), orders, language=lang, filters=filters, sources=sources, created=created,
         extra_headers=extra_headers,
     )  # fmt: skip
-    hidden_apart = Apart(hidden)  # a forked process starts on it now, while the rest is built
-    try:
-        rows = [_row(order, config, warnings, select_all) for order in orders]
-        parts = [
-            _selection_sheet(selection, rows, styles, config, filters, sources, created),
-            _lines_sheet(lines, rows, styles, config, extra_headers),
-            hidden,
-        ]
-        write_legend(legend, styles, lang)
-        selection.activate()
-        state.hide()
-        wb.close()
+    rows = [_row(order, config, warnings, select_all) for order in orders]
+    parts = [
+        _selection_sheet(selection, rows, styles, config, filters, sources, created),
+        _lines_sheet(lines, rows, styles, config, extra_headers),
+        hidden,
+    ]
+    write_legend(legend, styles, lang)
+    selection.activate()
+    state.hide()
+    wb.close()
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp:
-            Package(package).write(tmp, parts, started=[hidden_apart])
-    finally:
-        hidden_apart.close()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        Package(package).write(tmp, parts)
     return path
 
 
@@ -198,7 +200,7 @@ def _row(
         boxes += line.boxes
         packed += min(line.packed_boxes, line.boxes)
         stems += line.stems
-        fulls += line.boxes * factors.get(line.box_type.upper(), Decimal(0))
+        fulls += line.fulls(factors)
     amounts = tuple(line.computed_amount for line in order.lines)
     status = status_of(order.invoice_no, boxes, packed)
     currency = order.currency or "/".join(order.currencies) or config.currency
@@ -213,39 +215,81 @@ def _part(sheet: xlsxwriter.worksheet.Worksheet) -> str:
     return f"xl/worksheets/sheet{sheet.index + 1}.xml"
 
 
-def _width(texts: Sequence[str] | set[str], header: str, cap: int = 40) -> float:
-    longest = max((len(t) for t in texts), default=0)
-    return min(cap, max(longest + 1, len(header) + 3, 5))
-
-
-def _number_width(largest: Decimal | int, places: int) -> int:
-    return len(f"{largest:,.{places}f}")
-
-
 def _money_text(value: Decimal, lang: str) -> str:
     text = f"{value:,.2f}"
     return text.translate(str.maketrans(",.", ".,")) if lang == "es" else text
 
 
+@dataclass(frozen=True)
+class _Grid:
+    """Where the Selection sheet's parts sit: the header row, the data rows, each column."""
+
+    keys: tuple[str, ...]
+    header: int  # 0-based row of the header
+    first: int  # 1-based first data row
+    last: int  # 1-based last data row (first - 1 when there is none)
+
+    @property
+    def last_data(self) -> int:
+        return max(self.last, self.first)
+
+    def col(self, key: str) -> int:
+        return self.keys.index(key)
+
+    def rng(self, key: str) -> str:
+        letter = column_letter(self.col(key))
+        return f"${letter}${self.first}:${letter}${self.last_data}"
+
+
+def _currency_groups(rows: Sequence[_Row]) -> list[tuple[str, str]]:
+    """(code shown, code to filter on): a line per currency when there are a few, else one."""
+    codes = [c for c, _ in Counter(r.currency for r in rows).most_common()]
+    valid = all(_CURRENCY_CODE.fullmatch(c) for c in codes)
+    if valid and len(codes) == 1:
+        return [(codes[0], "")]
+    if valid and 1 < len(codes) <= 4:
+        return [(c, c) for c in codes]
+    return [("", "")]
+
+
 def _selection_sheet(ws, rows, styles, config, filters, sources, created) -> SheetRows:
     """Title block, header, autofilter, protection; the order rows are rendered lazily."""
     lang = config.language
-    keys = list(SELECTION_COLUMNS)
-    col = {k: i for i, k in enumerate(keys)}
-    currencies = Counter(r.currency for r in rows)
-    codes = [c for c, _ in currencies.most_common()]
-    valid = all(_CURRENCY_CODE.fullmatch(c) for c in codes)
-    # (code shown, code to filter on): a line per currency when there are a few, else one line.
-    groups: list[tuple[str, str]] = [("", "")]
-    if valid and len(codes) == 1:
-        groups = [(codes[0], "")]
-    elif valid and 1 < len(codes) <= 4:
-        groups = [(c, c) for c in codes]
-    live_rows = len(groups)
-    header = _TITLE_ROWS + live_rows + 1  # 0-based row of the header
-    first, last = header + 2, header + 1 + len(rows)  # 1-based data rows
-    last_data = max(last, first)
+    groups = _currency_groups(rows)
+    header = _TITLE_ROWS + len(groups) + 1  # 0-based row of the header
+    grid = _Grid(tuple(SELECTION_COLUMNS), header, header + 2, header + 1 + len(rows))
+    _title_block(ws, styles, config, filters, sources, created)
+    _live_counters(ws, rows, groups, grid, styles, lang)
+    ws.set_row(header, 20)
+    for i, key in enumerate(grid.keys):
+        ws.write_string(header, i, pick(SELECTION_COLUMNS[key], lang), styles.fmt("header"))
+    if not rows:
+        ws.write_string(header + 1, 0, pick(TEXT["no_orders"], lang), styles.fmt("info"))
+    _totals(ws, rows, groups, grid, styles, lang)
+    widths = _selection_widths(rows, lang)
+    for i, key in enumerate(grid.keys):
+        ws.set_column(i, i, widths[key])
 
+    ws.freeze_panes(header + 1, 0)
+    ws.autofilter(header, 0, header + max(len(rows), 1), len(grid.keys) - 1)
+    if rows:
+        ws.data_validation(
+            header + 1, 0, header + len(rows), 0,
+            {"validate": "list", "source": ["X"], "ignore_blank": True,
+             "error_type": "information", "error_title": pick(TEXT["dv_title"], lang),
+             "error_message": pick(TEXT["dv_error"], lang),
+             "input_title": pick(TEXT["dv_title"], lang),
+             "input_message": pick(TEXT["dv_input"], lang)},
+        )  # fmt: skip
+    protect(ws)
+    print_setup(ws, config, header, len(grid.keys) - 1)
+    render = _selection_rows(rows, grid, styles, lang)
+    return SheetRows(_part(ws), render, grid.last, len(grid.keys) - 1)
+
+
+def _title_block(ws, styles, config, filters, sources, created) -> None:
+    """Seller, title and time, the filters applied, the source files."""
+    lang = config.language
     ws.write_string(0, 0, config.seller.name or "massinvoice", styles.fmt("title"))
     stamp = created.strftime("%d/%m/%Y %H:%M" if lang == "es" else "%Y-%m-%d %H:%M")
     ws.write_string(1, 0, f"{pick(TEXT['title'], lang)} · {stamp}", styles.fmt("subtitle"))
@@ -256,10 +300,10 @@ def _selection_sheet(ws, rows, styles, config, filters, sources, created) -> She
     names = ", ".join(s.name for s in sources) or "-"
     ws.write_string(3, 0, f"{pick(TEXT['sources'], lang)}: {names}", styles.fmt("info"))
 
-    def rng(key: str) -> str:
-        letter = column_letter(col[key])
-        return f"${letter}${first}:${letter}${last_data}"
 
+def _live_counters(ws, rows, groups, grid: _Grid, styles, lang: str) -> None:
+    """The "Selected: n orders, amount" lines, formulas that follow the person's marks."""
+    rng = grid.rng
     marks = ";".join(f'"{m}"' for m in SELECT_MARKS_TYPED)
     # A mark typed over an invoiced row is refused at invoicing: it is not counted here either.
     invoiced = pick(STATUS_LABELS[Status.INVOICED], lang)
@@ -277,67 +321,57 @@ def _selection_sheet(ws, rows, styles, config, filters, sources, created) -> She
         cached = f"{label}: {len(chosen)}{words}{total}{tail}"
         ws.write_formula(_TITLE_ROWS + i, 0, formula, styles.fmt("live"), cached)
 
-    ws.set_row(header, 20)
-    for i, key in enumerate(keys):
-        ws.write_string(header, i, pick(SELECTION_COLUMNS[key], lang), styles.fmt("header"))
-    if not rows:
-        ws.write_string(header + 1, 0, pick(TEXT["no_orders"], lang), styles.fmt("info"))
 
-    # Totals under the table, one row per currency when there are a few.
-    total_row = last_data + 1  # 0-based: one blank row under the data
+def _totals(ws, rows, groups, grid: _Grid, styles, lang: str) -> None:
+    """Totals under the table, one row per currency when there are a few."""
+    total_row = grid.last_data + 1  # 0-based: one blank row under the data
     for i, (shown, currency) in enumerate(groups):
         r = total_row + i
         listed = [x for x in rows if not currency or x.currency == currency]
         label = pick(TEXT["total"], lang) + (f" {shown}" if shown else "")
         label += f": {len(listed):,} {pick(TEXT['orders'], lang)}"
-        ws.write_string(r, col["status"], label, styles.fmt("total_text"))
-        ws.write_blank(r, col["order_no"], None, styles.fmt("total_text"))
+        ws.write_string(r, grid.col("status"), label, styles.fmt("total_text"))
+        ws.write_blank(r, grid.col("order_no"), None, styles.fmt("total_text"))
         for key, kind in (("boxes", "int"), ("packed_boxes", "int"), ("fulls", "fulls"),
                           ("stems", "int"), ("amount", "money")):  # fmt: skip
             value = sum(map(attrgetter(key), listed))
-            where = f',{rng("currency")},"{currency}"' if currency else ""
-            func = f"SUMIFS({rng(key)}{where})" if currency else f"SUM({rng(key)})"
-            ws.write_formula(r, col[key], f"={func}", styles.fmt(f"total_{kind}"), float(value))
+            where = f',{grid.rng("currency")},"{currency}"' if currency else ""
+            func = f"SUMIFS({grid.rng(key)}{where})" if currency else f"SUM({grid.rng(key)})"
+            ws.write_formula(
+                r, grid.col(key), f"={func}", styles.fmt(f"total_{kind}"), float(value)
+            )
 
+
+def _selection_widths(rows, lang: str) -> dict[str, float]:
+    """Each column as wide as what it shows, within its cap."""
     widths = {
-        "select": _width([pick(INVOICED_MARKS, lang)], pick(SELECTION_COLUMNS["select"], lang)),
-        "status": _width([pick(p, lang) for p in STATUS_LABELS.values()], pick(SELECTION_COLUMNS["status"], lang)),
+        "select": column_width([pick(INVOICED_MARKS, lang)], pick(SELECTION_COLUMNS["select"], lang)),
+        "status": column_width([pick(p, lang) for p in STATUS_LABELS.values()], pick(SELECTION_COLUMNS["status"], lang)),
     }  # fmt: skip
-    for key in keys:
+    for key in SELECTION_COLUMNS:
         kind = _SELECTION_KINDS[key]
         label = pick(SELECTION_COLUMNS[key], lang)
         if key in widths:
             continue
         if kind == "date":
-            widths[key] = _width(["2026-11-20 "], label)
+            widths[key] = column_width(["2026-11-20 "], label)
         elif kind in ("int", "fulls", "money"):
             big = max(map(abs, map(attrgetter(key), rows)), default=0)
             places = {"int": 0, "fulls": 3, "money": 2}[kind]
-            widths[key] = _width(["9" * (_number_width(big, places) + 2)], label)
+            widths[key] = column_width(["9" * (number_width(big, places) + 2)], label)
         elif key == "warnings":
-            widths[key] = _width({r.warnings for r in rows}, label, _WIDTH_CAPS["warnings"])
+            widths[key] = column_width({r.warnings for r in rows}, label, _WIDTH_CAPS["warnings"])
         else:
             owner = rows if key == "currency" else [r.order for r in rows]
             values = set(map(attrgetter(key), owner))
-            widths[key] = _width(values, label, _WIDTH_CAPS.get(key, 30))
-    for i, key in enumerate(keys):
-        ws.set_column(i, i, widths[key])
+            widths[key] = column_width(values, label, _WIDTH_CAPS.get(key, 30))
+    return widths
 
-    ws.freeze_panes(header + 1, 0)
-    ws.autofilter(header, 0, header + max(len(rows), 1), len(keys) - 1)
-    if rows:
-        ws.data_validation(
-            header + 1, 0, header + len(rows), 0,
-            {"validate": "list", "source": ["X"], "ignore_blank": True,
-             "error_type": "information", "error_title": pick(TEXT["dv_title"], lang),
-             "error_message": pick(TEXT["dv_error"], lang),
-             "input_title": pick(TEXT["dv_title"], lang),
-             "input_message": pick(TEXT["dv_input"], lang)},
-        )  # fmt: skip
-    _protect(ws)
-    _print_setup(ws, config, header, len(keys) - 1)
 
-    # Style indexes are assigned before the workbook closes; the rows are rendered after.
+def _selection_rows(rows, grid: _Grid, styles, lang: str):
+    """The order rows' renderer (style indexes are assigned before the workbook closes; the
+    rows are rendered after)."""
+    keys = grid.keys
     # The amount follows price corrections on Lines (SUMIFS by order number, so sorting either
     # sheet is harmless) unless the sheet is so big that every correction would recalculate
     # for seconds; then it is the amount as listed.
@@ -347,7 +381,7 @@ def _selection_sheet(ws, rows, styles, config, filters, sources, created) -> She
     line_amount = column_letter(list(LINES_COLUMNS).index("amount"))
     amount = (
         f"SUMIFS({lines_at}{line_amount}$2:${line_amount}${n_lines + 1},"
-        f"{lines_at}A$2:$A${n_lines + 1},${column_letter(col['order_no'])}{{r}})"
+        f"{lines_at}A$2:$A${n_lines + 1},${column_letter(grid.col('order_no'))}{{r}})"
     )
     cells = {"select": STR, "date": VALUE, "int": INT, "fulls": VALUE}
     cells["money"] = FORMULA if live else VALUE
@@ -365,7 +399,7 @@ def _selection_sheet(ws, rows, styles, config, filters, sources, created) -> She
     def render(strings: Strings) -> Iterator[str]:
         text = strings.text
         invoiced, marked, empty = text(pick(INVOICED_MARKS, lang)), text("X"), text("")
-        for r, row in enumerate(rows, first):
+        for r, row in enumerate(rows, grid.first):
             o = row.order
             select = marked if row.marked else empty
             if row.status is Status.INVOICED:
@@ -380,7 +414,7 @@ def _selection_sheet(ws, rows, styles, config, filters, sources, created) -> She
                 text(o.invoice_no), text(row.warnings),
             )  # fmt: skip
 
-    return SheetRows(_part(ws), render, last, len(keys) - 1)
+    return render
 
 
 def _lines_sheet(ws, rows, styles, config, extra_headers) -> SheetRows:
@@ -398,20 +432,20 @@ def _lines_sheet(ws, rows, styles, config, extra_headers) -> SheetRows:
     for key in keys:
         kind, label = _LINES_KINDS[key], pick(LINES_COLUMNS[key], lang)
         if kind in ("text", "center"):
-            width = _width(set(map(attrgetter(key), all_lines)), label, 30)
+            width = column_width(set(map(attrgetter(key), all_lines)), label, 30)
         elif key == "amount":
             big = max((r.amount for r in rows), default=Decimal(0))  # a width estimate
-            width = _width(["9" * (_number_width(big, 2) + 2)], label)
+            width = column_width(["9" * (number_width(big, 2) + 2)], label)
         else:
-            width = _width(["9" * 7], label)
+            width = column_width(["9" * 7], label)
         ws.set_column(col[key], col[key], width)
     for j, name in enumerate(extra_headers):
         values = {v for line in all_lines for h, v in line.extra if h == name}
-        ws.set_column(len(keys) + j, len(keys) + j, _width(values, name, 30))
+        ws.set_column(len(keys) + j, len(keys) + j, column_width(values, name, 30))
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(all_lines), 1), n_cols - 1)
-    _protect(ws)
-    _print_setup(ws, config, 0, n_cols - 1)
+    protect(ws)
+    print_setup(ws, config, 0, n_cols - 1)
 
     letter = {k: column_letter(i) for k, i in col.items()}
     amount = (
@@ -448,26 +482,6 @@ def _lines_sheet(ws, rows, styles, config, extra_headers) -> SheetRows:
                 )  # fmt: skip
 
     return SheetRows(_part(ws), render, len(all_lines) + 1, n_cols - 1)
-
-
-def _protect(ws) -> None:
-    """Protection without a password: only the unlocked cells change; sort and filter allowed."""
-    ws.protect(
-        "",
-        {"sort": True, "autofilter": True, "format_columns": True, "format_rows": True,
-         "select_locked_cells": True, "select_unlocked_cells": True},
-    )  # fmt: skip
-
-
-def _print_setup(ws, config: Config, header_row: int, last_col: int) -> None:
-    """Landscape, one page wide, the header repeated on every printed page."""
-    ws.set_landscape()
-    ws.set_paper(1 if config.paper == "Letter" else 9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(header_row)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    ws.set_footer(f"&L&A&R{pick(TEXT['page'], config.language)}")
-    ws.center_horizontally()
 
 
 __all__ = ["FORMAT_VERSION", "SheetSource", "write_selection"]

@@ -11,10 +11,8 @@ characters), so any text from an export stays text.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import queue
 import re
-import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,8 +21,7 @@ from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
-from massinvoice.forking import Forked, two_cores
-from massinvoice.text import column_letter
+from massinvoice.text import column_index, column_letter
 
 SST_PART = "xl/sharedStrings.xml"
 _EPOCH = dt.date(1899, 12, 30)
@@ -36,13 +33,6 @@ _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
 _SST_OPEN = re.compile(rb"<sst\b[^>]*>")
 _UNIQUE = re.compile(rb'uniqueCount="(\d+)"')
 _CHUNK_ROWS = 4000
-
-
-def _column_index(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n - 1
 
 
 def escape_text(text: str) -> str:
@@ -98,7 +88,7 @@ class Strings(dict[str, str]):
 
 class InlineStrings(dict[str, str]):
     """The tails :class:`Strings` gives, with the text in the cell (``t="inlineStr"``) instead
-    of the shared table: for a sheet rendered apart from the others, by another process."""
+    of the shared table: for the hidden sheet, whose strings stay out of the visible sheets' table."""
 
     def __init__(self) -> None:
         super().__init__({"": ">"})
@@ -178,7 +168,7 @@ class SheetRows:
     rows: Callable[[Strings], Iterable[str]]
     last_row: int  # 1-based, the last row the generator writes
     last_col: int  # 0-based
-    apart: bool = False  # rendered with InlineStrings, by a forked process on two cores
+    inline: bool = False  # text in the cells (InlineStrings), not in the shared table
 
 
 def _spliced(xml: bytes, rows: SheetRows, body: Iterable[bytes]) -> Iterator[bytes]:
@@ -220,7 +210,7 @@ def _fix_dimension(head: bytes, rows: SheetRows) -> bytes:
     match = _DIMENSION.search(head)
     if not match:
         return head
-    last_col = _column_index(match.group(3) or match.group(1))
+    last_col = column_index((match.group(3) or match.group(1)).decode("ascii"))
     last_row = int(match.group(4) or match.group(2))
     ref = f"A1:{column_letter(max(last_col, rows.last_col))}{max(last_row, rows.last_row)}"
     return head[: match.start()] + f'<dimension ref="{ref}"/>'.encode() + head[match.end() :]
@@ -247,7 +237,6 @@ class Package:
         sheets: Sequence[SheetRows],
         *,
         level: int = 1,
-        started: Sequence[Apart] = (),
     ) -> None:
         """Copy the package to ``target``, streaming the generated rows into their sheets.
 
@@ -255,26 +244,17 @@ class Package:
         without the GIL), so on two cores compression costs almost no wall time.
         """
         by_part = {s.part: s for s in sheets}
-        apart = {a.sheet.part: a for a in started}  # ``started``: forked earlier, with a head start
-        apart.update({s.part: Apart(s) for s in sheets if s.apart and s.part not in apart})
-        try:
-            with _ZipWriter(target, level) as out, zipfile.ZipFile(self.data) as src:
-                for info in src.infolist():  # sheets rendered apart last: they take longest
-                    rows = by_part.get(info.filename)
-                    if info.filename == SST_PART or (rows is not None and rows.apart):
-                        continue  # the shared strings are complete once every row is rendered
-                    data = src.read(info.filename)
-                    if rows is None:
-                        out.member(info.filename, [data])
-                    else:
-                        body = _chunks(rows.rows(self.strings))
-                        out.member(info.filename, _spliced(data, rows, body))
-                for part, sheet in apart.items():
-                    out.member(part, _spliced(src.read(part), sheet.sheet, sheet.pieces()))
-                out.member(SST_PART, self._shared_strings(src.read(SST_PART)))
-        finally:
-            for sheet in apart.values():
-                sheet.close()
+        with _ZipWriter(target, level) as out, zipfile.ZipFile(self.data) as src:
+            for info in src.infolist():
+                if info.filename == SST_PART:
+                    continue  # the shared strings are complete once every row is rendered
+                data, rows = src.read(info.filename), by_part.get(info.filename)
+                if rows is None:
+                    out.member(info.filename, [data])
+                else:
+                    body = _inline(rows) if rows.inline else _chunks(rows.rows(self.strings))
+                    out.member(info.filename, _spliced(data, rows, body))
+            out.member(SST_PART, self._shared_strings(src.read(SST_PART)))
 
     def _shared_strings(self, sst: bytes) -> Iterator[bytes]:
         opening = _SST_OPEN.search(sst)
@@ -291,49 +271,9 @@ class Package:
         yield b"</sst>"
 
 
-class Apart:
-    """A sheet's rows rendered by a forked process into a temporary file while this process
-    renders the other sheets; rendered here when forking cannot pay or the process failed.
-    Either way the bytes are the same (its text is inline, the shared table stays ours)."""
-
-    def __init__(self, sheet: SheetRows):
-        self.sheet = sheet
-        self.file: Path | None = None
-        self.child: Forked | None = None
-        if two_cores():
-            fd, name = tempfile.mkstemp(prefix="massinvoice-", suffix=".xml")
-            os.close(fd)
-            self.file = Path(name)
-            self.child = Forked(lambda: _render_to(sheet, Path(name)))
-
-    def pieces(self) -> Iterator[bytes]:
-        """The rendered rows, waiting for the forked process if there is one."""
-        child, self.child = self.child, None
-        if child is not None and child.result()[0] and self.file is not None:
-            with self.file.open("rb") as f:
-                while block := f.read(1 << 20):
-                    yield block
-            return
-        yield from _inline(self.sheet)
-
-    def close(self) -> None:
-        """Stop the forked process if it is still wanted by no one; remove its file."""
-        if self.child is not None:
-            self.child.result(kill=True)
-            self.child = None
-        if self.file is not None:
-            self.file.unlink(missing_ok=True)
-
-
 def _inline(sheet: SheetRows) -> Iterator[bytes]:
     """The sheet's rows with their text in the cells, in pieces."""
     return _chunks(sheet.rows(InlineStrings()))
-
-
-def _render_to(sheet: SheetRows, path: Path) -> None:
-    with path.open("wb") as f:
-        for chunk in _inline(sheet):
-            f.write(chunk)
 
 
 class _ZipWriter:
