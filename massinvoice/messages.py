@@ -124,7 +124,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Vigilando {folder} cada {interval} s; Ctrl-C para detener.",
     ),
     "watch_stopped": ("Stopped after {passes}.", "Detenido tras {passes}."),
-    "registry_count": ("{invoices}", "{invoices}"),
     # the shared folder's runner (its log, the terminal and the status file)
     "b_open": (
         "open in Excel or LibreOffice; waits until it is closed",
@@ -204,10 +203,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Control: REVISE LAS DIFERENCIAS DE ARRIBA",
     ),
     "report_invoices": ("Invoices", "Facturas"),
-    "report_recovered": (
-        "  (finished for an interrupted run)",
-        "  (terminada de una ejecución interrumpida)",
-    ),
     "report_left": (
         "Left to invoice: boxes not packed yet (--partial packed invoiced packed boxes only)",
         "Por facturar: cajas aún sin empacar (--partial packed facturó solo lo empacado)",
@@ -234,10 +229,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "reg_skipped_cols": ("Order #|Reason code|Reason", "Pedido|Código|Motivo"),
     "reg_edits_cols": ("Order #|Line|Field|Was|Now", "Pedido|Línea|Campo|Antes|Ahora"),
-    "reg_recovered": (
-        "recovered from an interrupted run",
-        "recuperada de una ejecución interrumpida",
-    ),
 }
 
 # Why an order was skipped, by skip code (the English reason keeps its details).
