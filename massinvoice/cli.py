@@ -5,7 +5,6 @@ Exit codes: 0 success, 1 partial (some orders skipped or failed), 2 bad input or
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import sys
 from collections.abc import Callable
@@ -16,7 +15,17 @@ import click
 
 from massinvoice import __version__
 from massinvoice.config import Config, load_config
-from massinvoice.console import Progress, office_lock, print_run, print_select
+from massinvoice.console import (
+    Progress,
+    command_language,
+    date_option,
+    default_jobs,
+    folder_language,
+    office_lock,
+    print_run,
+    print_select,
+    remember_language,
+)
 from massinvoice.messages import count, say
 from massinvoice.model import Filters
 from massinvoice.problems import InputError, MassInvoiceError, RegistryError
@@ -32,13 +41,13 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except InputError as exc:
-            lang = _language()
+            lang = command_language()
             problems = count(len(exc.problems), "problem", lang)
             click.secho(say("cannot_continue", lang, problems=problems), fg="red", err=True)
             click.echo(exc.report(language=lang), err=True)
             sys.exit(EXIT_INPUT)
         except RegistryError as exc:
-            click.secho(say("registry_error", _language(), error=exc), fg="red", err=True)
+            click.secho(say("registry_error", command_language(), error=exc), fg="red", err=True)
             sys.exit(EXIT_INPUT)
         except MassInvoiceError as exc:
             click.secho(str(exc), fg="red", err=True)
@@ -49,41 +58,8 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _config(path: str | None) -> Config:
     config = load_config(path)
-    _remember_language(config.language)
+    remember_language(config.language)
     return config
-
-
-# The language of this command's messages, once its config is known (errors before that are
-# in English): kept on click's context of this invocation, never in a global.
-def _remember_language(language: str) -> None:
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None:
-        ctx.meta["massinvoice.language"] = language
-
-
-def _language() -> str:
-    ctx = click.get_current_context(silent=True)
-    return ctx.meta.get("massinvoice.language", "en") if ctx is not None else "en"
-
-
-def _date(value: str | None, option: str, date_order: str = "dmy") -> dt.date | None:
-    """A date option: ISO (2026-11-20) or in the config's date order (20/11/2026)."""
-    from massinvoice.read.cells import CellError, parse_date
-
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        pass
-    try:
-        day = parse_date(value, date_order)
-    except CellError:
-        day = None
-    if day is None:
-        example = "11/20/2026" if date_order == "mdy" else "20/11/2026"
-        raise click.BadParameter(say("bad_date_option", _language(), value=value, example=example), param_hint=option)  # fmt: skip
-    return day
 
 
 config_option = click.option(
@@ -171,7 +147,7 @@ def select(exports, output, date_from, date_to, date_field, rep, client, cargo_a
     check_select([Path(p) for p in exports], Path(output), force=force)
     lang, order = config.language, config.date_order
     filters = Filters(
-        date_from=_date(date_from, "--from", order), date_to=_date(date_to, "--to", order),
+        date_from=date_option(date_from, "--from", order), date_to=date_option(date_to, "--to", order),
         date_field=date_field, reps=rep, clients=client, cargo_agencies=cargo_agency,
         markets=market, status=status,
     )  # fmt: skip
@@ -249,7 +225,6 @@ def invoice(selection, output, dry_run, strict, date_rule, group_by, partial, me
       massinvoice invoice selection.xlsx -o preview --dry-run
       massinvoice invoice selection.xlsx -o out --group-by customer --merged --jobs 2 --strict
     """
-    from massinvoice.invoice.pool import default_jobs
     from massinvoice.invoice.run import InvoiceOptions, invoice_selection, parse_date_rule
 
     config = _config(config_path)
@@ -308,7 +283,7 @@ def init(folder, language) -> None:
     """
     from massinvoice.batch.runner import init_folder
 
-    _remember_language(language)
+    remember_language(language)
     created = init_folder(Path(folder), language=language)
     for path in created:
         click.echo(say("created", language, path=f"{path}{'/' if path.is_dir() else ''}"))
@@ -470,8 +445,8 @@ def run(folder, wait, settle, min_age, stale_lock, jobs, strict, config_path) ->
     from massinvoice.batch.runner import FolderBusy, run_folder, stop_on_signals
 
     config = _config(config_path) if config_path else None
-    lang = _folder_language(Path(folder), config)
-    jobs = jobs or _default_jobs()
+    lang = folder_language(Path(folder), config)
+    jobs = jobs or default_jobs()
     with stop_on_signals(threading.Event()) as stop:
         try:
             result = run_folder(
@@ -514,8 +489,8 @@ def watch(folder, interval, settle, min_age, stale_lock, jobs, strict, config_pa
     from massinvoice.batch.runner import stop_on_signals, watch_folder
 
     config = _config(config_path) if config_path else None
-    lang = _folder_language(Path(folder), config)
-    jobs = jobs or _default_jobs()
+    lang = folder_language(Path(folder), config)
+    jobs = jobs or default_jobs()
     click.echo(say("watching", lang, folder=folder, interval=f"{interval:g}"))
     with stop_on_signals(threading.Event()) as stop:
         passes = watch_folder(
@@ -523,22 +498,3 @@ def watch(folder, interval, settle, min_age, stale_lock, jobs, strict, config_pa
             min_age=min_age, lock_max_age=stale_lock, jobs=jobs, strict=strict,
         )  # fmt: skip
     click.echo(say("watch_stopped", lang, passes=count(passes, "pass", lang)))
-
-
-def _default_jobs() -> int:
-    from massinvoice.invoice.pool import default_jobs
-
-    return default_jobs()
-
-
-def _folder_language(folder: Path, config: Config | None) -> str:
-    """The shared folder's language (its config's), English when its config cannot be read."""
-    from massinvoice.batch.runner import folder_config
-
-    if config is None:
-        try:
-            config = folder_config(folder)
-        except InputError:
-            return "en"
-    _remember_language(config.language)
-    return config.language

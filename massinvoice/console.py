@@ -1,17 +1,21 @@
-"""What the commands print: summaries of select and invoice, and the progress bar.
+"""What the commands print (summaries of select and invoice, the progress bar, the language
+of their messages) and how they read a date option.
 
 Every text comes from :mod:`massinvoice.messages`, in the config's language.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from massinvoice.config import Config
 from massinvoice.messages import count, counts_text, say
+from massinvoice.problems import InputError
 
 
 def print_select(result: Any, lang: str) -> None:
@@ -110,3 +114,55 @@ def print_run(result: Any, lang: str = "en") -> None:
     click.echo(say("control", lang, ok=ok, records=result.records))
     click.echo(say("report_and_register", lang, report=result.files.get("report"),
                    register=result.files.get("register")))  # fmt: skip
+
+
+# The language of this command's messages, once its config is known (errors before that are
+# in English): kept on click's context of this invocation, never in a global.
+def remember_language(language: str) -> None:
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta["massinvoice.language"] = language
+
+
+def command_language() -> str:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("massinvoice.language", "en") if ctx is not None else "en"
+
+
+def date_option(value: str | None, option: str, date_order: str = "dmy") -> dt.date | None:
+    """A date option: ISO (2026-11-20) or in the config's date order (20/11/2026)."""
+    from massinvoice.read.cells import CellError, parse_date
+
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    try:
+        day = parse_date(value, date_order)
+    except CellError:
+        day = None
+    if day is None:
+        example = "11/20/2026" if date_order == "mdy" else "20/11/2026"
+        raise click.BadParameter(say("bad_date_option", command_language(), value=value, example=example), param_hint=option)  # fmt: skip
+    return day
+
+
+def default_jobs() -> int:
+    from massinvoice.invoice.pool import default_jobs
+
+    return default_jobs()
+
+
+def folder_language(folder: Path, config: Config | None) -> str:
+    """The shared folder's language (its config's), English when its config cannot be read."""
+    from massinvoice.batch.runner import folder_config
+
+    if config is None:
+        try:
+            config = folder_config(folder)
+        except InputError:
+            return "en"
+    remember_language(config.language)
+    return config.language
