@@ -45,7 +45,7 @@ from massinvoice.batch.lock import (
 )
 from massinvoice.batch.scaffold import FOLDERS, error_note
 from massinvoice.batch.scaffold import init_folder as _init_folder
-from massinvoice.batch.status import clear_old_errors, write_status
+from massinvoice.batch.status import clear_old_errors, every_tenth, write_status
 from massinvoice.config import CONFIG_NAME, Config, check_seller, load_config
 from massinvoice.files import atomic_write_text, sha256_file
 from massinvoice.messages import SKIP_REASONS, count, counts_text, say
@@ -411,7 +411,7 @@ def _invoice(ctx: _Pass, sheet: Path, outdir: Path) -> FileOutcome:
     check_seller(ctx.config)
     options = InvoiceOptions(jobs=ctx.jobs, strict=ctx.strict, today=ctx.now.date())
     run = invoice_selection(sheet, outdir, config=ctx.config, options=options,
-                            progress=_progress(ctx, sheet.name))  # fmt: skip
+                            progress=every_tenth(ctx.say, sheet.name, ctx.lang))  # fmt: skip
     invoices = count(len(run.issued), "invoice", ctx.lang)
     message = say("b_invoices", ctx.lang, invoices=invoices, path=ctx.rel(outdir))
     if run.issued:
@@ -426,19 +426,6 @@ def _invoice(ctx: _Pass, sheet: Path, outdir: Path) -> FileOutcome:
     outputs = (outdir, *(Path(i.file) for i in run.issued))
     return FileOutcome(sheet, "selection", "done", outputs, message,
                        issued=len(run.issued), skipped_orders=len(run.skipped))  # fmt: skip
-
-
-def _progress(ctx: _Pass, name: str) -> Callable[[int, int], None]:
-    """Say how an invoice run goes, about every tenth of it (a long run is never silent)."""
-    said = [-1]
-
-    def progress(done: int, total: int) -> None:
-        step = max(total // 10, 1)
-        if total and (done == total or done // step != said[0]) and done:
-            said[0] = done // step
-            ctx.say(say("b_progress", ctx.lang, name=name, done=done, total=total))
-
-    return progress
 
 
 def _finish(ctx: _Pass, path: Path, st: os.stat_result, record: dict[str, Any], message: str,

@@ -1,17 +1,18 @@
 """What the shared folder tells the people who use it: a status file at its root (STATUS.txt,
-or ESTADO.txt in Spanish) rewritten after every pass, and the clean-up of error notes whose file
-later went through.
+or ESTADO.txt in Spanish) rewritten after every pass, progress of long invoice runs, and the
+clean-up of error notes whose file later went through.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from massinvoice.files import atomic_write_text
+from massinvoice.messages import say
 
 STATUS_NAMES = {"en": "STATUS.txt", "es": "ESTADO.txt"}
 
@@ -80,3 +81,19 @@ def clear_old_errors(errors: Path, name: str) -> list[Path]:
                 old.unlink(missing_ok=True)
                 removed.append(old)
     return removed
+
+
+def every_tenth(
+    tell: Callable[[str], None], name: str, language: str
+) -> Callable[[int, int], None]:
+    """A progress callback for an invoice run that tells how it goes about every tenth of it
+    (a long run in the shared folder is never silent in its log)."""
+    said = [-1]
+
+    def progress(done: int, total: int) -> None:
+        step = max(total // 10, 1)
+        if total and done and (done == total or done // step != said[0]):
+            said[0] = done // step
+            tell(say("b_progress", language, name=name, done=done, total=total))
+
+    return progress
