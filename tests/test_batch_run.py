@@ -111,6 +111,9 @@ def test_edited_sheet_becomes_invoices_counted_by_the_registry(folder: Path) -> 
     shutil.copy(sheet, folder / "inbox" / sheet.name)  # saved back into the inbox
     result = run(folder)
     assert result.exit_code == 0, result.output
+    n = len(marked)
+    assert f": {n}/{n} invoices" in result.output  # progress while the run works
+    assert "Done:" in (folder / "STATUS.txt").read_text("utf-8")
     (day,) = (folder / "invoices" / f"{dt.date.today():%Y-%m-%d}").iterdir()  # the run's folder
     assert re.fullmatch(r"run-\d{4}-[0-9a-f]{6}", day.name)
     pdfs = sorted(day.glob("*.pdf"))
