@@ -160,7 +160,7 @@ def part_select_stages(export: str, out: str) -> dict:
 
         return wrapper
 
-    selecting.load_export = timed("load", selecting.load_export)
+    selecting.load_export_readings = timed("load", selecting.load_export_readings)
     selecting.write_selection = timed("write", selecting.write_selection)
     from massinvoice.read.guard import stop_worker
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
 from massinvoice import __version__
-from massinvoice.config import Config, load_config
+from massinvoice.config import PROFILE_NAMES, Config, load_config
 from massinvoice.console import (
     Progress,
     command_language,
@@ -81,6 +82,7 @@ def main() -> None:
     1. massinvoice select orders.xlsx -o selection.xlsx     colour-coded sheet to mark
     2. (open it in Excel or LibreOffice, type X in Select, save)
     3. massinvoice invoice selection.xlsx -o invoices/      numbered PDFs, register, report
+    4. massinvoice send invoices/                          e-mail them, each once
 
     Try it on the bundled samples: massinvoice demo demo-out
     """
@@ -121,6 +123,10 @@ def main() -> None:
     "--no-registry", is_flag=True, help="Do not ask the registry which orders it has invoiced."
 )
 @click.option(
+    "--profile", type=click.Choice(PROFILE_NAMES), help="Read the export(s) as this ERP writes "
+    "them (default: detected from the header)."
+)  # fmt: skip
+@click.option(
     "--force", is_flag=True,
     help="Replace an existing output even if it holds marks or is not a selection workbook.",
 )  # fmt: skip
@@ -128,7 +134,7 @@ def main() -> None:
 @registry_option
 @friendly
 def select(exports, output, date_from, date_to, date_field, rep, client, cargo_agency, market,
-           status, select_all, no_registry, force, config_path, registry_url) -> None:  # fmt: skip
+           status, select_all, no_registry, profile, force, config_path, registry_url) -> None:  # fmt: skip
     """Read order export(s) and write the colour-coded selection workbook.
 
     EXPORTS are .xlsx, .xlsm, .xls, .ods or .csv files, English or Spanish headers; several are
@@ -144,6 +150,8 @@ def select(exports, output, date_from, date_to, date_field, rep, client, cargo_a
     from massinvoice.select.run import select_orders
 
     config = _config(config_path)
+    if profile:
+        config = replace(config, profile=profile)
     check_select([Path(p) for p in exports], Path(output), force=force)
     lang, order = config.language, config.date_order
     filters = Filters(
@@ -157,6 +165,36 @@ def select(exports, output, date_from, date_to, date_field, rep, client, cargo_a
     )  # fmt: skip
     print_select(result, lang)
     sys.exit(EXIT_PARTIAL if not result.listed else 0)
+
+
+# --- inspect (how an export reads; the config that makes it read) ---------------------------
+@main.command()
+@click.argument("export", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--profile", type=click.Choice(PROFILE_NAMES), help="Read the export as this ERP writes it."
+)
+@config_option
+@friendly
+def inspect(export, profile, config_path) -> None:
+    """Show how an export reads: profile, each column's field, rows of each kind, statuses.
+
+    Unmapped columns are listed with sample values and a likely meaning, and a ready-to-paste
+    [aliases] / [status] snippet is printed for what select is missing.
+
+    \b
+    Examples:
+      massinvoice inspect orders.xlsx
+      massinvoice inspect "Sales Order.csv" --profile erpnext
+    """
+    from massinvoice.read.inspect import inspect_export, render
+
+    config = _config(config_path)
+    if profile:
+        config = replace(config, profile=profile)
+    click.echo(render(inspect_export(Path(export), config)))
+
+
+# --- end inspect ----------------------------------------------------------------------------
 
 
 @main.command()
@@ -318,27 +356,118 @@ def demo(outdir, jobs) -> None:
     is_flag=True,
     help="Make its orders invoiceable again (they get a new number).",
 )
+@click.option("--annulled-on-portal", is_flag=True,
+              help="SRI (Ecuador): the authorised invoice was annulled on the SRI's portal; "
+              "record that, then void it.")  # fmt: skip
 @config_option
 @registry_option
 @friendly
-def void(number, reason, release_orders, config_path, registry_url) -> None:
+def void(number, reason, release_orders, annulled_on_portal, config_path, registry_url) -> None:
     """Void an issued invoice: the number stays recorded with its reason, never reused.
 
     \b
     Example:
       massinvoice void 001-001-000000042 --reason "wrong customer" --release-orders
     """
+    from massinvoice.invoice.einvoice.sri import flow as sri_flow
     from massinvoice.registry.numbering import Registry
     from massinvoice.registry.void import describe, void_invoice
 
     config = _config(config_path)
     registry = Registry(registry_url or config.registry_url)
     try:
+        after = sri_flow.before_void(registry, number, annulled_on_portal=annulled_on_portal,
+                                     today=sri_flow.today_for(config))  # fmt: skip
         outcome = void_invoice(registry, number, reason, release_orders=release_orders)
+        note = after()
     finally:
         registry.close()
     for line in describe(outcome, reason):
         click.echo(line)
+    if note:
+        click.echo(f"SRI: {note}")
+
+
+# --- send: e-mail the issued invoices (massinvoice.send) ---------------------------------------
+
+
+@main.command()
+@click.argument("run_folder", required=False, type=click.Path(file_okay=False, exists=True))
+@click.option("--since", metavar="YYYY-MM-DD", help="Invoices dated from this day on.")
+@click.option("--until", metavar="YYYY-MM-DD", help="Invoices dated up to this day.")
+@click.option(
+    "-n",
+    "--number",
+    "numbers",
+    multiple=True,
+    metavar="NUMBER",
+    help="An invoice number (repeatable).",
+)
+@click.option(
+    "--resend",
+    multiple=True,
+    metavar="NUMBER",
+    help="Send this invoice again on purpose, or after an interrupted send (repeatable).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Write the .eml files; contact no server, record nothing."
+)
+@click.option(
+    "--eml-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where --dry-run writes (default: emails/ in RUN_FOLDER, else here).",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where the send report is written (default: RUN_FOLDER).",
+)
+@config_option
+@registry_option
+@friendly
+def send(run_folder, since, until, numbers, resend, dry_run, eml_dir, report_dir, config_path,
+         registry_url) -> None:  # fmt: skip
+    """E-mail issued invoices to their customers, each once: an invoice run's folder, a range
+    of invoice dates, or numbers.
+
+    Addresses and languages come from the customer directory; the server from [smtp] in the
+    config; the password from $MASSINVOICE_SMTP_PASSWORD. Exit code 1 when any invoice was not
+    sent (no address, refused, interrupted); the report says why.
+
+    \b
+    Examples:
+      massinvoice send invoices/2026-11-20 --dry-run       look at the e-mails first
+      massinvoice send invoices/2026-11-20
+      massinvoice send --since 2026-11-01 --until 2026-11-30
+      massinvoice send --resend 001-001-000000042
+    """
+    from massinvoice.send import SendOptions, send_invoices
+
+    if not (run_folder or since or until or numbers or resend):
+        raise click.UsageError("say what to send: a run folder, --since/--until, -n or --resend")
+    config = _config(config_path)
+    options = SendOptions(
+        run_folder=Path(run_folder) if run_folder else None, since=date_option(since, "--since"),
+        until=date_option(until, "--until"), numbers=tuple(numbers), resend=tuple(resend),
+        dry_run=dry_run, eml_dir=Path(eml_dir) if eml_dir else None,
+        report_dir=Path(report_dir) if report_dir else None,
+    )  # fmt: skip
+    if options.since and options.until and options.since > options.until:
+        raise click.BadParameter("--since is after --until", param_hint="--since")
+    result = send_invoices(config, options, registry_url=registry_url, echo=click.echo)
+    if result.report_path:  # the summary here, every invoice's line in the file
+        click.echo("\n".join(result.report.splitlines()[:3]))
+        click.echo(f"Report: {result.report_path}")
+    else:
+        click.echo(result.report)
+    if not result.items:
+        click.secho("No invoices to send.", fg="yellow")
+    sys.exit(result.exit_code)
+
+
+# --- end of send --------------------------------------------------------------------------------
 
 
 @main.group()
@@ -360,19 +489,22 @@ def registry_list(state, limit, config_path, registry_url) -> None:
       massinvoice registry list --state void
     """
     from massinvoice.registry.numbering import Registry
+    from massinvoice.send.records import latest
 
     config = _config(config_path)
     reg = Registry(registry_url or config.registry_url)
     try:
         records = reg.list(state=state)
+        if limit is not None:  # the newest N, still oldest first
+            records = records[-limit:] if limit > 0 else []
+        sent = latest(reg, [r.number for r in records])  # e-mail: the last send's status
     finally:
         reg.close()
-    if limit is not None:
-        records = records[-limit:] if limit > 0 else []
     for r in records:
         extra = f"  ({r.reason})" if r.reason else ""
+        mail = sent[r.number].status if r.number in sent else "-"
         click.echo(
-            f"{r.number:<22} {r.state:<8} {r.date}  {r.customer[:32]:<32} {r.currency} {r.total:>12,.2f}  {', '.join(r.orders)}{extra}"
+            f"{r.number:<22} {r.state:<8} {mail:<9} {r.date}  {r.customer[:32]:<32} {r.currency} {r.total:>12,.2f}  {', '.join(r.orders)}{extra}"
         )
     click.echo(count(len(records), "invoice", config.language))
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from massinvoice.problems import CONFIG, Code, ConfigError, Problem
+from massinvoice.text import email_addresses
 
 CONFIG_NAME = "massinvoice.toml"
 ENV_VAR = "MASSINVOICE_CONFIG"
@@ -35,6 +36,22 @@ WARNING_CODES = (
 PLACEHOLDER_SELLER = "Your Company S.A."  # what 'massinvoice init' writes into [seller]
 PLACEHOLDER_TAX_ID = "0000000000001"
 DEFAULT_STRICT = ("zero_price", "under_min", "unconfirmed", "bad_quantity", "mixed_currency")
+# The fields [aliases] accepts (the export's, DESIGN section 3; read/header.py keeps the same
+# list with each field's built-in aliases) and the built-in profiles (read/profiles.py).
+ALIAS_FIELDS = (
+    "order_no", "customer_po", "order_date", "ship_date", "flight_date", "bill_customer",
+    "ship_customer", "sales_rep", "cargo_agency", "market", "incoterm", "awb", "hawb", "dae",
+    "species", "variety", "length", "length_cm", "box_type", "boxes", "packed_boxes",
+    "confirmed_boxes", "bunches", "stems_per_bunch", "stems", "quantity", "unit", "unit_price",
+    "min_price", "amount", "currency", "invoice_no", "order_status", "billed", "billed_percent",
+    "delivered_percent", "invoiced_qty", "delivered_qty",
+)  # fmt: skip
+PROFILE_NAMES = ("odoo", "erpnext", "dolibarr", "quickbooks", "komet", "flower", "generic")
+# [status]: a status column and the values that mean each state, or percentage / quantity columns
+STATUS_COLUMNS = (
+    "column", "billed_percent", "delivered_percent", "invoiced_quantity", "delivered_quantity",
+)  # fmt: skip
+STATUS_VALUES = ("invoiced", "partly_invoiced", "not_invoiced", "delivered", "partly_delivered")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +96,37 @@ class Limits:
     max_memory_mb: int = 4096  # what the worker reading one workbook may take
 
 
+# --- sending the invoices by e-mail (massinvoice.send) -----------------------------------------
+SMTP_SECURITY = ("starttls", "tls", "none")
+SEND_MODES = ("off", "after-invoice")
+PASSWORD_ENV = "MASSINVOICE_SMTP_PASSWORD"
+
+
+@dataclass(frozen=True, slots=True)
+class Smtp:
+    """The mail server and the envelope of every invoice e-mail; the password is never here."""
+
+    host: str = ""
+    port: int = 0  # 0: 587 with starttls, 465 with tls, 25 with none
+    security: str = "starttls"  # starttls | tls (implicit, port 465) | none (local relays only)
+    user: str = ""
+    password_env: str = PASSWORD_ENV  # the environment variable holding the password
+    sender: str = ""  # From; empty: the seller's e-mail
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    reply_to: str = ""
+    html: bool = False  # add an HTML part beside the plain text
+    timeout: float = 60.0
+    retries: int = 4  # tries per message on temporary failures (4xx, dropped connections)
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or {"starttls": 587, "tls": 465}.get(self.security, 25)
+
+
+# --- end of sending ------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     path: Path | None = None  # the file it came from, if any
@@ -104,7 +152,14 @@ class Config:
         default_factory=lambda: {k: Decimal(v) for k, v in DEFAULT_FULLS.items()}
     )
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    profile: str = ""  # an export layout to force (PROFILE_NAMES); empty: detected per file
+    status: dict[str, str | tuple[str, ...]] = field(default_factory=dict)  # [status]
     limits: Limits = field(default_factory=Limits)
+    send: str = "off"  # off | after-invoice (the shared folder mails what it invoices)
+    smtp: Smtp = field(default_factory=Smtp)
+    # Ecuador's SRI: the raw [sri] table, checked by massinvoice.invoice.einvoice.sri.settings
+    # (None: no SRI documents)
+    sri: dict[str, Any] | None = None
 
     @property
     def base_dir(self) -> Path:
@@ -182,11 +237,15 @@ def load_config(path: str | Path | None = None, *, search: bool = True) -> Confi
 _CHOICES = {
     "language": ("en", "es"), "paper": ("A4", "Letter"), "date_order": ("dmy", "mdy"),
     "partial": ("ordered", "packed", "skip"), "select_status": ("all", "invoiced", "non-invoiced"),
-    "einvoice": ("off", "directory", "all"),
+    "einvoice": ("off", "directory", "all"), "send": SEND_MODES,
+    "profile": ("", *PROFILE_NAMES),
 }  # fmt: skip
 _TEXT = ("currency", "registry", "template_dir", "customers", "invoice_date", "payment_terms")
 _FLAGS = ("select_all",)
-_SECTIONS = ("seller", "series", "tax", "hs_codes", "fulls", "aliases", "limits", "strict")
+_SECTIONS = (
+    "seller", "series", "tax", "hs_codes", "fulls", "aliases", "limits", "strict", "status",
+    "smtp", "sri",
+)  # fmt: skip
 _KNOWN = (*_CHOICES, *_TEXT, *_FLAGS, *_SECTIONS)
 
 
@@ -264,8 +323,11 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
         fulls=_fulls(check.table("fulls", raw.get("fulls", {})), check),
         hs_codes=_hs_codes(check.table("hs_codes", raw.get("hs_codes", {})), check),
         aliases=_aliases(check.table("aliases", raw.get("aliases", {})), check),
+        status=_status(check.table("status", raw.get("status", {})), check),
         strict=_strict(raw.get("strict", list(DEFAULT_STRICT)), check),
         limits=_limits(check.table("limits", raw.get("limits", {})), check),
+        smtp=_smtp(check.table("smtp", raw.get("smtp", {})), check),
+        sri=check.table("sri", raw["sri"]) if "sri" in raw else None,  # checked by the SRI stage
     )
     if check.problems:
         raise ConfigError(check.problems)
@@ -373,7 +435,32 @@ def _hs_codes(raw: dict[str, Any], check: _Checker) -> dict[str, str]:
 
 
 def _aliases(raw: dict[str, Any], check: _Checker) -> dict[str, tuple[str, ...]]:
-    return {key: check.lines(f"aliases.{key}", names) for key, names in raw.items()}
+    """[aliases]: field = "Header" or ["Header", ...], for the fields an export has."""
+    aliases: dict[str, tuple[str, ...]] = {}
+    for key, names in raw.items():
+        if key not in ALIAS_FIELDS:
+            check.unknown(key, ALIAS_FIELDS, "aliases")
+        else:
+            aliases[key] = check.lines(f"aliases.{key}", names)
+    return aliases
+
+
+def _status(raw: dict[str, Any], check: _Checker) -> dict[str, str | tuple[str, ...]]:
+    """[status]: a status column (column = "...") and its values, or percentage / quantity
+    columns; see docs/erp-profiles.md."""
+    status: dict[str, str | tuple[str, ...]] = {}
+    for key, value in raw.items():
+        if key in STATUS_COLUMNS:
+            if (text := check.text(f"status.{key}", value)) is not None:
+                status[key] = text
+        elif key in STATUS_VALUES:
+            status[key] = check.lines(f"status.{key}", value)
+        else:
+            check.unknown(key, (*STATUS_COLUMNS, *STATUS_VALUES), "status")
+    if any(k in status for k in STATUS_VALUES) and "column" not in status:
+        check.bad("status.column", "[status] lists values but names no column",
+                  'add column = "Your Status Header"')  # fmt: skip
+    return status
 
 
 def _strict(raw: Any, check: _Checker) -> tuple[str, ...]:
@@ -399,6 +486,49 @@ def _limits(raw: dict[str, Any], check: _Checker) -> Limits:
     return Limits(**values)
 
 
+def _smtp(raw: dict[str, Any], check: _Checker) -> Smtp:
+    """[smtp]: the server, the envelope; a password here is refused (the folder is shared)."""
+    if "password" in raw:
+        check.bad("smtp.password", "a password does not belong in the config file (the shared "
+                  "folder can be read by others)", "remove it and set the environment variable "
+                  f"{raw.get('password_env') or PASSWORD_ENV} on the machine that sends")  # fmt: skip
+        raw = {k: v for k, v in raw.items() if k != "password"}
+    values: dict[str, Any] = {}
+    for key, value in _section(raw, Smtp, "smtp", check).items():
+        name = f"smtp.{key}"
+        if key in ("port", "retries"):
+            number = check.integer(name, value, 0 if key == "port" else 1)
+            if number is not None and number > 65535:
+                check.bad(name, f"{number} is not a port (1 to 65535)")
+            elif number is not None:
+                values[key] = number
+        elif key == "timeout":
+            if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+                values[key] = float(value)
+            else:
+                check.bad(name, f"expected a number of seconds, got {value!r}")
+        elif key == "html":
+            if isinstance(value, bool):
+                values[key] = value
+            else:
+                check.bad(name, f"expected true or false, got {value!r}")
+        elif key in ("cc", "bcc"):
+            values[key] = check.lines(name, value)
+        elif (text := check.text(name, value)) is not None:
+            values[key] = text
+    if values.get("security", "starttls") not in SMTP_SECURITY:
+        check.bad("smtp.security", f"{values.pop('security')!r} is not one of "
+                  f"{', '.join(SMTP_SECURITY)}")  # fmt: skip
+    for key in ("sender", "reply_to", "cc", "bcc"):
+        value = values.get(key, "")
+        for text in (value,) if isinstance(value, str) else value:
+            good, wrong = email_addresses(text)
+            if wrong or (key in ("sender", "reply_to") and len(good) > 1):
+                check.bad(f"smtp.{key}", f"{text!r} is not one e-mail address",
+                          "write it as name@example.com or Name <name@example.com>")  # fmt: skip
+    return Smtp(**values)
+
+
 def check_seller(config: Config) -> None:
     """Refuse to invoice while [seller] still holds what ``init`` wrote: no invoice carries it."""
     blanks = [
@@ -409,7 +539,8 @@ def check_seller(config: Config) -> None:
     if blanks:
         raise ConfigError(
             Problem(Code.SELLER_PLACEHOLDER,
-                    f"the seller's {' and '.join(blanks)} still hold the example values of 'massinvoice init'",
+                    f"the seller's {' and '.join(blanks)} still {'hold' if len(blanks) > 1 else 'holds'} "
+                    "the example values of 'massinvoice init'",
                     str(config.path or CONFIG_NAME), column="[seller]", level=CONFIG,
                     hint="fill in the company's real details in [seller]")
         )  # fmt: skip

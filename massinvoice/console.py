@@ -23,6 +23,11 @@ def print_select(result: Any, lang: str) -> None:
     from massinvoice.model import Status
     from massinvoice.select.labels import STATUS_LABELS, WARNING_LABELS
 
+    for read in getattr(result, "reads", ()):  # each file: its profile and its rows of each kind
+        click.echo(say("read_file", lang, read=read))
+    if getattr(result, "erp_status", None):
+        erp = ", ".join(f"{k} {v}" for k, v in sorted(result.erp_status.items()))
+        click.echo(say("erp_status", lang, erp=erp))
     statuses = counts_text(sorted(result.by_status.items()), {s.value: STATUS_LABELS[s] for s in Status}, lang)  # fmt: skip
     click.echo(say("select_read", lang, orders=count(result.read, "order", lang),
                    listed=result.listed, lines=count(result.lines, "line", lang),

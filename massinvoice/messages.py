@@ -38,6 +38,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{value!r} is not a date like 2026-11-20 or {example}",
         "{value!r} no es una fecha como 2026-11-20 o {example}",
     ),
+    "read_file": ("Read {read}.", "Leído: {read}."),
+    "erp_status": (
+        "The ERP's status columns say: {erp} (shown as invoiced, never invoiced again).",
+        "Las columnas de estado del ERP dicen: {erp} (se muestran como facturados y nunca se facturan otra vez).",
+    ),
     "select_read": (
         "Read {orders}; listed {listed} ({lines}): {statuses}.",
         "Leídos {orders}; listados {listed} ({lines}): {statuses}.",

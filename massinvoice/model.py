@@ -88,17 +88,20 @@ class Line:
     bunches: int = 0
     stems_per_bunch: int = 0
     stems: int = 0
-    unit: str = "stem"  # "stem" or "bunch": what unit_price is per
+    unit: str = "stem"  # what unit_price is per: "stem", "bunch", or "unit", "kg" ... with qty
     unit_price: Decimal | None = None
     min_price: Decimal | None = None
     amount: Decimal | None = None  # as exported; the invoice recomputes it
     currency: str = ""
     extra: tuple[tuple[str, str], ...] = ()  # unknown columns, header -> text
+    qty: Decimal | None = None  # the exported quantity, when the export counts in its own unit
     source: Source | None = field(default=None, compare=False)
 
     @property
-    def quantity(self) -> int:
+    def quantity(self) -> int | Decimal:
         """How many units the price applies to."""
+        if self.qty is not None:
+            return self.qty
         return self.bunches if self.unit == "bunch" else self.stems
 
     @property
@@ -112,10 +115,16 @@ class Line:
         return Decimal(self.boxes) * factors.get(self.box_type.strip().upper(), Decimal(0))
 
 
-def status_of(invoice_no: str, boxes: int, packed_boxes: int) -> Status:
-    """An order's status from its invoice number and its boxes (packed ones capped per line)."""
+def status_of(invoice_no: str, boxes: int, packed_boxes: int, delivered: str = "") -> Status:
+    """An order's status from its invoice number and its boxes (packed ones capped per line);
+    without boxes, from the delivered state the ERP exports ('delivered', 'partly delivered')."""
     if invoice_no:
         return Status.INVOICED
+    if boxes <= 0 and delivered:
+        return (
+            Status.PACKED if delivered == "delivered"
+            else Status.PARTIAL if delivered == "partly delivered" else Status.NOT_PACKED
+        )  # fmt: skip
     if boxes > 0 and packed_boxes >= boxes:
         return Status.PACKED
     if packed_boxes > 0:
@@ -144,6 +153,8 @@ class Order:
     dae: str = ""
     currency: str = ""
     invoice_no: str = ""  # non-empty: already invoiced (by the export or by our registry)
+    erp_status: str = ""  # what the ERP's status columns say: "invoiced", "partly invoiced"
+    delivered: str = ""  # ... "delivered", "partly delivered", "not delivered"; "" unknown
     source: Source | None = field(default=None, compare=False)
 
     @property
@@ -174,7 +185,7 @@ class Order:
 
     @property
     def status(self) -> Status:
-        return status_of(self.invoice_no, self.boxes, self.packed_boxes)
+        return status_of(self.invoice_no, self.boxes, self.packed_boxes, self.delivered)
 
     @property
     def invoiceable(self) -> bool:
@@ -195,6 +206,8 @@ class Order:
                 line.boxes, line.packed_boxes, line.bunches, line.stems_per_bunch, line.stems,
                 line.unit, line.unit_price, line.currency,
             )  # fmt: skip
+            if line.qty is not None:
+                row = (*row, line.qty)
             h.update(repr(row).encode() + b"\x1e")
         return h.hexdigest()[:16]
 

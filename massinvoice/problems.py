@@ -33,9 +33,11 @@ class Code(StrEnum):
     AMOUNT_MISMATCH = "amount_mismatch"
     BAD_DATE = "bad_date"
     BAD_DATE_RANGE = "bad_date_range"
+    BAD_MANIFEST = "bad_manifest"
     BAD_NUMBER = "bad_number"
     BAD_OPTION = "bad_option"
     BAD_QUANTITY = "bad_quantity"
+    BAD_STATUS = "bad_status"
     BAD_UNIT = "bad_unit"
     BAD_VALUE = "bad_value"
     CHANGED_CELLS = "changed_cells"
@@ -44,11 +46,13 @@ class Code(StrEnum):
     CONFIG_VALUE = "config_value"
     CONFLICTING_ORDER = "conflicting_order"
     CORRUPT = "corrupt"
+    DRAFT_RUN = "draft_run"
     DUPLICATE_COLUMN = "duplicate_column"
     DUPLICATE_CUSTOMER = "duplicate_customer"
     DUPLICATE_HEADER = "duplicate_header"
     DUPLICATE_ORDER = "duplicate_order"
     EINVOICE_MISSING = "einvoice_missing"
+    EMAIL_TEMPLATE = "email_template"
     EMPTY_FILE = "empty_file"
     EMPTY_VALUE = "empty_value"
     ENCRYPTED = "encrypted"
@@ -76,6 +80,7 @@ class Code(StrEnum):
     NOT_SELECTION_WORKBOOK = "not_selection_workbook"
     NO_DATA = "no_data"
     NO_HEADER = "no_header"
+    NO_MANIFEST = "no_manifest"
     NO_ORDER = "no_order"
     NO_SAMPLES = "no_samples"
     OUTPUT_EXISTS = "output_exists"
@@ -88,6 +93,23 @@ class Code(StrEnum):
     SELECTION_GIVEN_AS_EXPORT = "selection_given_as_export"
     SELLER_MISSING = "seller_missing"
     SELLER_PLACEHOLDER = "seller_placeholder"
+    SMTP_MISSING = "smtp_missing"
+    SMTP_PASSWORD = "smtp_password"
+    SMTP_SENDER = "smtp_sender"
+    SRI_AUTHORISED = "sri_authorised"
+    SRI_BUYER_ID = "sri_buyer_id"
+    SRI_COUNTRY = "sri_country"
+    SRI_DATE = "sri_date"
+    SRI_IN_FLIGHT = "sri_in_flight"
+    SRI_LINES = "sri_lines"
+    SRI_NUMBER = "sri_number"
+    SRI_OFF = "sri_off"
+    SRI_P12 = "sri_p12"
+    SRI_PASSWORD = "sri_password"
+    SRI_PRICE = "sri_price"
+    SRI_REASON = "sri_reason"
+    SRI_TAX = "sri_tax"
+    SRI_UNKNOWN = "sri_unknown"
     STATE_DAMAGED = "state_damaged"
     STEMS_MISMATCH = "stems_mismatch"
     TOO_LARGE = "too_large"
@@ -99,6 +121,7 @@ class Code(StrEnum):
     UNEVEN_BOXES = "uneven_boxes"
     UNKNOWN_CUSTOMER = "unknown_customer"
     UNKNOWN_FILTER = "unknown_filter"
+    UNKNOWN_INVOICE = "unknown_invoice"
     UNKNOWN_ORDER = "unknown_order"
     UNREADABLE = "unreadable"
     UNSUPPORTED_FORMAT = "unsupported_format"
@@ -347,6 +370,75 @@ CATALOGUE: dict[Code, Entry] = {
     Code.TRUNCATED: Entry(FILE,
         "The file is cut short: its last line is incomplete.", "Copy or export the file again, complete.",
         "El archivo está cortado: su última línea está incompleta.", "Copie o exporte el archivo de nuevo, completo."),
+    Code.BAD_STATUS: Entry(CELL,
+        "A status cell holds a value the ERP profile does not know.", "Say what it means under [status] in the config (invoiced, partly_invoiced, not_invoiced, delivered, partly_delivered).",
+        "Una celda de estado tiene un valor que el perfil del ERP no conoce.", "Indique qué significa en [status] de la configuración (invoiced, partly_invoiced, not_invoiced, delivered, partly_delivered)."),
+    Code.BAD_MANIFEST: Entry(FILE,
+        "A run's manifest.json cannot be read.", "Give the folder of a complete invoice run, or restore its runs/ folder.",
+        "No se puede leer el manifest.json de una ejecución.", "Indique la carpeta de una facturación completa o restaure su carpeta runs/."),
+    Code.DRAFT_RUN: Entry(FILE,
+        "The folder holds only dry runs' drafts, which are never sent.", "Send a folder of a real invoice run.",
+        "La carpeta solo tiene borradores de pruebas, que nunca se envían.", "Envíe la carpeta de una facturación real."),
+    Code.EMAIL_TEMPLATE: Entry(CONFIG,
+        "An e-mail template cannot be used.", "Fix the template, or delete it to use the bundled one.",
+        "No se puede usar una plantilla de correo.", "Corrija la plantilla o bórrela para usar la incluida."),
+    Code.NO_MANIFEST: Entry(FILE,
+        "No invoice run is recorded in the folder (no runs/*/manifest.json).", "Give the folder that 'massinvoice invoice -o' wrote.",
+        "La carpeta no registra ninguna facturación (no hay runs/*/manifest.json).", "Indique la carpeta que escribió 'massinvoice invoice -o'."),
+    Code.SMTP_MISSING: Entry(CONFIG,
+        "No mail server is configured.", "Add [smtp] with host, port, security and user to the config.",
+        "No hay servidor de correo configurado.", "Agregue [smtp] con host, port, security y user a la configuración."),
+    Code.SMTP_PASSWORD: Entry(CONFIG,
+        "The environment variable holding the mail password is not set.", "Set it on this machine (never in the config).",
+        "La variable de entorno con la contraseña del correo no está definida.", "Defínala en esta máquina (nunca en la configuración)."),
+    Code.SMTP_SENDER: Entry(CONFIG,
+        "No sender address for e-mail.", "Set [smtp] sender or [seller] email.",
+        "No hay dirección de remitente para el correo.", "Defina [smtp] sender o [seller] email."),
+    Code.SRI_AUTHORISED: Entry(FILE,
+        "The invoice is authorised by the SRI: it cannot be voided here.", "Issue a credit note (nota de crédito) for it instead.",
+        "La factura está autorizada por el SRI: no se puede anular aquí.", "Emita una nota de crédito en su lugar."),
+    Code.SRI_BUYER_ID: Entry(ROW,
+        "The buyer has no identification (tax id) for the SRI.", "Add the customer's tax id to the customer directory.",
+        "El comprador no tiene identificación para el SRI.", "Agregue la identificación del cliente al directorio de clientes."),
+    Code.SRI_COUNTRY: Entry(ROW,
+        "The destination has no SRI country code.", "Add it under [sri.countries] in the config.",
+        "El destino no tiene código de país del SRI.", "Agréguelo en [sri.countries] de la configuración."),
+    Code.SRI_DATE: Entry(ROW,
+        "The SRI takes invoices dated the day they are sent.", "Invoice with --date today.",
+        "El SRI acepta facturas con la fecha del día en que se envían.", "Facture con --date today."),
+    Code.SRI_IN_FLIGHT: Entry(FILE,
+        "The invoice is still being processed at the SRI and may be authorised.", "Run 'massinvoice sri poll' first, then act as its state says.",
+        "La factura aún está en proceso en el SRI y puede quedar autorizada.", "Ejecute primero 'massinvoice sri poll' y actúe según su estado."),
+    Code.SRI_LINES: Entry(ROW,
+        "A credit note names lines the invoice does not have.", "Name lines of the invoice (1 to its number of lines).",
+        "Una nota de crédito nombra líneas que la factura no tiene.", "Indique líneas de la factura (de 1 a su número de líneas)."),
+    Code.SRI_NUMBER: Entry(CONFIG,
+        "The numbering format cannot give SRI numbers (establishment-point-sequence).", "Use a format such as 001-001-{seq:09d} in [series].",
+        "El formato de numeración no da números del SRI (establecimiento-punto-secuencial).", "Use un formato como 001-001-{seq:09d} en [series]."),
+    Code.SRI_OFF: Entry(CONFIG,
+        "The config has no [sri] section.", "Set it up as the README's SRI section says.",
+        "La configuración no tiene la sección [sri].", "Configúrela como indica la sección del SRI del README."),
+    Code.SRI_P12: Entry(CONFIG,
+        "The .p12 signing certificate cannot be used.", "Check the file and its password variable, or export the certificate again with its private key.",
+        "No se puede usar el certificado de firma .p12.", "Revise el archivo y la variable de su contraseña, o exporte el certificado de nuevo con su clave privada."),
+    Code.SRI_PASSWORD: Entry(CONFIG,
+        "The environment variable holding the certificate's password is not set.", "Set it on the machine that signs.",
+        "La variable de entorno con la contraseña del certificado no está definida.", "Defínala en la máquina que firma."),
+    Code.SRI_PRICE: Entry(ROW,
+        "A price has more than the 6 decimals the SRI accepts.", "Round the price on the Lines sheet.",
+        "Un precio tiene más de los 6 decimales que acepta el SRI.", "Redondee el precio en la hoja Líneas."),
+    Code.SRI_REASON: Entry(FILE,
+        "A credit note needs its reason (motivo).", "Say why with --reason.",
+        "Una nota de crédito necesita su motivo.", "Indique el motivo con --reason."),
+    Code.SRI_TAX: Entry(CONFIG,
+        "A tax rate has no SRI code.", "Use an IVA rate the SRI knows.",
+        "Una tasa de impuesto no tiene código del SRI.", "Use una tasa de IVA que el SRI conozca."),
+    Code.SRI_UNKNOWN: Entry(FILE,
+        "No such SRI document in the registry.", "See 'massinvoice sri list'.",
+        "No existe ese documento del SRI en el registro.", "Vea 'massinvoice sri list'."),
+    Code.UNKNOWN_INVOICE: Entry(FILE,
+        "An invoice of the run's manifest is not in this registry.", "Use the registry that issued it (--registry).",
+        "Una factura del manifiesto de la ejecución no está en este registro.", "Use el registro que la emitió (--registry)."),
 }
 # fmt: on
 

@@ -61,3 +61,56 @@ def column_index(letters: str) -> int:
     for ch in letters.upper():
         n = n * 26 + ord(ch) - 64
     return n - 1
+
+
+# --- e-mail addresses, as people type them into a directory cell or a config value -------------
+
+_ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;.]+(\.[^@\s<>,;.]+)+$")
+_ADDRESS_SEPARATORS = re.compile(r"[,;\r\n]+")
+_ADDRESS_TOKENS = re.compile(r"<[^<>]*>?|[^\s<>]+")
+
+
+def email_addresses(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The addresses in ``text`` and the parts that are not addresses.
+
+    Separated by commas, semicolons, new lines or spaces; ``Name <address>`` is accepted and
+    kept whole. ``'ana@x.ec; Luis <luis@x.ec>'`` -> ``(('ana@x.ec', 'Luis <luis@x.ec>'), ())``.
+    """
+    good: list[str] = []
+    bad: list[str] = []
+    for part in _ADDRESS_SEPARATORS.split(text or ""):
+        for piece in _pieces(clean(part)):
+            address = _one_address(piece)
+            (good if address else bad).append(address or piece)
+    return tuple(dict.fromkeys(good)), tuple(bad)
+
+
+def _pieces(part: str) -> list[str]:
+    """'a@x.ec Ana Pérez <ana@x.ec>' -> ['a@x.ec', 'Ana Pérez <ana@x.ec>']."""
+    pieces: list[str] = []
+    name: list[str] = []
+    for token in _ADDRESS_TOKENS.findall(part):
+        if token.startswith("<"):
+            pieces.append(" ".join([*name, token]))
+            name = []
+        elif not name and _ADDRESS.match(token):
+            pieces.append(token)
+        else:
+            name.append(token)
+    if name:
+        pieces.append(" ".join(name))  # words that name nothing: not an address
+    return pieces
+
+
+def _one_address(piece: str) -> str:
+    name, _, rest = piece.rpartition("<")
+    addr = rest.rstrip(">").strip() if "<" in piece else piece
+    if not _ADDRESS.match(addr) or ("<" in piece) != piece.endswith(">"):
+        return ""
+    name = clean(name).strip('"')
+    return f"{name} <{addr}>" if name else addr
+
+
+def bare_address(address: str) -> str:
+    """``'Luis <luis@x.ec>'`` -> ``'luis@x.ec'``: the part an SMTP envelope takes."""
+    return address.rpartition("<")[2].rstrip(">").strip() if "<" in address else address.strip()

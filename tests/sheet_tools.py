@@ -73,8 +73,17 @@ def set_line_value(path: Path, order_no: str, line_no: int, column: str, value) 
 
 
 def mixed_currency(export: Path, config) -> set[str]:
-    """Orders whose lines are in two currencies (the generator seeds one): never invoiced, so
-    they are left unmarked."""
+    """Orders whose lines are in two currencies (the generator seeds one)."""
     from massinvoice.read import load_export
 
     return {o.order_no for o in load_export([export], config) if len(o.currencies) > 1}
+
+
+def never_invoiced(export: Path, config) -> set[str]:
+    """Orders an invoice run never issues, so they are left unmarked: lines in two currencies
+    and orders whose total is 0.00 (the generator seeds both)."""
+    from massinvoice.read import load_export
+
+    return {
+        o.order_no for o in load_export([export], config) if len(o.currencies) > 1 or not o.amount
+    }

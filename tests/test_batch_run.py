@@ -68,13 +68,15 @@ def issued_records(folder: Path) -> list:
 
 
 def mark_invoiceable(sheet: Path) -> list[str]:
-    """Mark X on every order an invoice can take (one currency per invoice), as a clerk would."""
+    """Mark X on every order an invoice can take (one currency per invoice, every line priced:
+    an order of 0.00 is never issued), as a clerk would."""
     rows = listed_orders(sheet)
     wanted = [
         order_no
         for order_no, row in rows.items()
         if row["Select"] != "INVOICED!"
-        and "several currencies" not in str(row.get("Warnings") or "")
+        and not {"several currencies", "zero price"}
+        & {w.split(" x")[0] for w in str(row.get("Warnings") or "").split(", ")}
     ]
     return mark(sheet, wanted)
 

@@ -20,7 +20,7 @@ from massinvoice.problems import ConfigError, InputError
 from massinvoice.read import load_export
 from massinvoice.registry.numbering import Registry
 from massinvoice.select.run import select_orders
-from tests.sheet_tools import listed_orders, mark, mixed_currency, set_line_value
+from tests.sheet_tools import listed_orders, mark, mixed_currency, never_invoiced, set_line_value
 
 
 def pdf_text(path: Path) -> str:
@@ -47,7 +47,7 @@ def registry_numbers(config) -> list[tuple[str, str, tuple[str, ...]]]:
 
 def test_issues_one_invoice_per_marked_order_with_gap_free_numbers(billing, workspace):
     config, export, sheet = billing
-    marked = mark(sheet, skip=mixed_currency(export, config))
+    marked = mark(sheet, skip=never_invoiced(export, config))
     assert marked, "the sample must have invoiceable orders"
     out = workspace / "out"
     result = invoice_selection(sheet, out, config=config)
@@ -96,7 +96,7 @@ def test_issues_one_invoice_per_marked_order_with_gap_free_numbers(billing, work
 
 def test_same_sheet_twice_issues_nothing_and_select_shows_gray(billing, workspace, make_export):
     config, export, sheet = billing
-    marked = mark(sheet, skip=mixed_currency(export, config))
+    marked = mark(sheet, skip=never_invoiced(export, config))
     first = invoice_selection(sheet, workspace / "out1", config=config)
     again = invoice_selection(sheet, workspace / "out2", config=config)
     assert again.issued == ()
@@ -126,7 +126,7 @@ def test_x_on_an_invoiced_row_is_refused(billing, workspace):
 
 def test_dry_run_takes_no_number(billing, workspace):
     config, export, sheet = billing
-    marked = mark(sheet, skip=mixed_currency(export, config))
+    marked = mark(sheet, skip=never_invoiced(export, config))
     registry_file = Path(config.registry_url.removeprefix("sqlite:///"))
     before = sha256_file(registry_file)
     result = invoice_selection(
@@ -155,7 +155,7 @@ def test_strict_refuses_zero_prices(billing, workspace):
 
 def test_price_correction_is_invoiced_and_reported(billing, workspace):
     config, export, sheet = billing
-    mixed = mixed_currency(export, config)
+    mixed = never_invoiced(export, config)
     target = next(
         o for o, r in listed_orders(sheet).items() if r["Select"] != "INVOICED!" and o not in mixed
     )
@@ -174,7 +174,7 @@ def test_price_correction_is_invoiced_and_reported(billing, workspace):
 
 def test_group_by_customer_puts_orders_of_one_customer_together(billing, workspace):
     config, export, sheet = billing
-    marked = mark(sheet, skip=mixed_currency(export, config))
+    marked = mark(sheet, skip=never_invoiced(export, config))
     result = invoice_selection(
         sheet, workspace / "out", config=config, options=InvoiceOptions(group_by="customer")
     )
@@ -187,7 +187,7 @@ def test_group_by_customer_puts_orders_of_one_customer_together(billing, workspa
 
 def test_stale_sheet_skips_changed_orders(billing, workspace, make_export):
     config, export, sheet = billing
-    marked = mark(sheet, skip=mixed_currency(export, config))
+    marked = mark(sheet, skip=never_invoiced(export, config))
     make_export(12, seed=99)  # the ERP re-exported: same file name, other content
     result = invoice_selection(sheet, workspace / "out", config=config)
     stale = {s.order_no for s in result.skipped if s.code == "stale"}
@@ -197,7 +197,7 @@ def test_stale_sheet_skips_changed_orders(billing, workspace, make_export):
 
 def test_bad_inputs_consume_no_number(billing, workspace, tmp_path):
     config, export, sheet = billing
-    marked = mark(sheet, skip=mixed_currency(export, config))
+    marked = mark(sheet, skip=never_invoiced(export, config))
     with pytest.raises(InputError) as err:
         invoice_selection(export, workspace / "out", config=config)  # an export, not a selection
     assert "selection" in str(err.value).lower()
@@ -241,7 +241,7 @@ def test_an_order_in_two_currencies_is_skipped_with_its_reason(billing, workspac
 def test_partial_packed_invoices_packed_boxes_and_reports_the_rest(billing, workspace):
     config, export, sheet = billing
     rows = listed_orders(sheet)
-    mixed = mixed_currency(export, config)
+    mixed = never_invoiced(export, config)
     partial = [o for o, r in rows.items() if r["Status"] == "PARTIAL" and o not in mixed]
     assert partial, "the sample must have partially packed orders"
     mark(sheet, partial[:1])
@@ -268,7 +268,7 @@ def test_a_rerun_finishing_pending_invoices_issues_them_with_the_same_numbers(
     import massinvoice.invoice.pool as render_pool
 
     config, export, sheet = billing
-    marked = mark(sheet, skip=mixed_currency(export, config))
+    marked = mark(sheet, skip=never_invoiced(export, config))
 
     def broken(invoice, path):
         raise RuntimeError("renderer crashed")

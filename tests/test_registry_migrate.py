@@ -54,7 +54,8 @@ def test_migrate_copies_everything_checked_then_nothing_on_a_rerun(
     src = _source(tmp_path / "src.sqlite")
     report = migrate_registry(src, registry_url)
     assert report["copied"] == {"series": 2, "runs": 1, "invoices": 6, "invoice_orders": 6,
-                                "released_orders": 1}  # fmt: skip
+                                "released_orders": 1, "sends": 0,
+                                "sri_documents": 0}  # fmt: skip
     assert report["checked"]["invoices"] == 6 and report["checked"]["invoice_orders"] == 6
     assert _snapshot(registry_url) == _snapshot(src)
     assert str(_snapshot(registry_url)[1][4]) == "1234.50"
@@ -86,7 +87,8 @@ def test_migrate_copies_only_what_is_new(tmp_path: Path, registry_url: str):  # 
         reg.reserve(SERIES, [_draft("PO-8"), _draft("PO-9")], run)
     report = migrate_registry(src, registry_url)
     assert report["copied"] == {"series": 0, "runs": 1, "invoices": 2, "invoice_orders": 2,
-                                "released_orders": 0}  # fmt: skip
+                                "released_orders": 0, "sends": 0,
+                                "sri_documents": 0}  # fmt: skip
     assert _snapshot(registry_url) == _snapshot(src)
 
 

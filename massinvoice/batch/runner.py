@@ -43,6 +43,7 @@ from massinvoice.batch.lock import (
     open_in_office,
     same_file,
 )
+from massinvoice.batch.mailing import send_after_invoice
 from massinvoice.batch.scaffold import FOLDERS, error_note
 from massinvoice.batch.scaffold import init_folder as _init_folder
 from massinvoice.batch.status import clear_old_errors, every_tenth, write_status
@@ -71,6 +72,7 @@ class FileOutcome:
     moved_to: Path | None = None  # archive/... or errors/...
     issued: int = 0
     skipped_orders: int = 0
+    not_sent: int = 0  # invoices the send step could not e-mail (send = "after-invoice")
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,9 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        """0 all done; 1 a file went to errors/ or an invoice run skipped orders."""
-        return 1 if self.having("error") or any(f.skipped_orders for f in self.files) else 0
+        """0 all done; 1 a file went to errors/, an invoice run skipped orders or e-mails failed."""
+        return 1 if self.having("error") or any(f.skipped_orders or f.not_sent
+                                                for f in self.files) else 0  # fmt: skip
 
 
 def init_folder(folder: Path, language: str = "en") -> list[Path]:
@@ -423,9 +426,12 @@ def _invoice(ctx: _Pass, sheet: Path, outdir: Path) -> FileOutcome:
         )
         orders = count(len(run.skipped), "order", ctx.lang)
         message += say("b_skipped", ctx.lang, orders=orders, reasons=why)
+    sent = send_after_invoice(ctx.folder, ctx.config, outdir, ctx.now, len(run.issued))
+    if sent is not None:
+        message += f"; {sent.message}"
     outputs = (outdir, *(Path(i.file) for i in run.issued))
-    return FileOutcome(sheet, "selection", "done", outputs, message,
-                       issued=len(run.issued), skipped_orders=len(run.skipped))  # fmt: skip
+    return FileOutcome(sheet, "selection", "done", outputs, message, issued=len(run.issued),
+                       skipped_orders=len(run.skipped), not_sent=sent.not_sent if sent else 0)  # fmt: skip
 
 
 def _finish(ctx: _Pass, path: Path, st: os.stat_result, record: dict[str, Any], message: str,

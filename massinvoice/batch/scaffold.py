@@ -42,6 +42,8 @@ select_all = false           # pre-mark every invoiceable order with X
 select_status = "non-invoiced"
 # Factur-X / ZUGFeRD (EN 16931) XML inside each PDF, for EU importers:
 einvoice = "off"             # off | directory (customers whose E-Invoice column says yes) | all
+# E-mail each invoice run as it is issued (see [smtp] below): off | after-invoice
+send = "off"
 
 [seller]
 name = "{seller}"
@@ -75,9 +77,31 @@ HB = "0.5"
 QB = "0.25"
 EB = "0.125"
 
-[aliases]    # more header names for the export's columns, per field
+[aliases]    # more header names for the export's columns, per field (matched exactly)
 # order_no = ["Nro Orden"]
 # bill_customer = ["Cliente Final"]
+# 'massinvoice inspect EXPORT' prints these lines for an export it cannot read. The fields:
+{fields}
+
+# [status]   # a status column of an ERP no profile knows, and what its values mean
+# column = "Estado Factura"
+# invoiced = ["Facturado"]
+# partly_invoiced = ["Parcial"]
+# delivered = ["Despachado"]
+# billed_percent = "% Facturado"    # or a percentage column (100 = invoiced)
+
+# profile = "odoo"   # force a layout: odoo, erpnext, dolibarr, quickbooks, komet, flower, generic
+#                    # (put it above [seller]); default: detected from each export's header
+
+# [smtp]     # the mail server for 'massinvoice send' and send = "after-invoice"
+# host = "smtp.example.com"
+# port = 587
+# security = "starttls"        # starttls | tls (port 465) | none (local relay only)
+# user = "billing@example.com"
+#   the password never goes here: set MASSINVOICE_SMTP_PASSWORD on the machine that sends
+# sender = "Billing <billing@example.com>"   # default: the seller's name and email
+# bcc = ["archive@example.com"]
+# reply_to = "accounts@example.com"
 
 [limits]     # what an input file may be or expand to before it is refused
 max_file_mb = 200
@@ -174,9 +198,11 @@ Conviene saber
 
 def config_text(language: str = "en", *, seller: str = PLACEHOLDER_SELLER) -> str:
     """The commented config that ``init`` writes."""
+    from massinvoice.read.profiles import config_comments
+
     return CONFIG_TEMPLATE.format(
         language=language, seller=seller, tax_id=PLACEHOLDER_TAX_ID, street="Street and number",
-        city="City", country="Ecuador",
+        city="City", country="Ecuador", fields=config_comments(),
     )  # fmt: skip
 
 

@@ -44,15 +44,18 @@ class InvoiceLine:
     bunches: int
     stems_per_bunch: int
     stems: int
-    unit: str  # "stem" or "bunch": what unit_price is per
+    unit: str  # what unit_price is per: "stem", "bunch", or "unit", "kg" ... with qty
     unit_price: Decimal
     amount: Decimal  # quantity x unit_price, rounded half-up to cents
     currency: str
     farm: str = ""  # the farm that grew it, when the export says
+    qty: Decimal | None = None  # the exported quantity, when the export counts in its own unit
 
     @property
-    def quantity(self) -> int:
+    def quantity(self) -> int | Decimal:
         """How many units the price applies to."""
+        if self.qty is not None:
+            return self.qty
         return self.bunches if self.unit == "bunch" else self.stems
 
     @property
@@ -287,11 +290,12 @@ def _invoice_line(line: Line, currency: str, config: Config) -> InvoiceLine:
         bunches=line.bunches,
         stems_per_bunch=line.stems_per_bunch,
         stems=line.stems,
-        unit="bunch" if line.unit == "bunch" else "stem",
+        unit=line.unit if line.qty is not None else "bunch" if line.unit == "bunch" else "stem",
         unit_price=line.unit_price if line.unit_price is not None else Decimal(0),
         amount=line.computed_amount,
         currency=currency,
         farm=farm_of(line),
+        qty=None if line.qty is None else Decimal(line.qty),
     )
 
 
@@ -373,6 +377,7 @@ def _line_from_dict(d: dict[str, Any]) -> InvoiceLine:
             "fulls": Decimal(d["fulls"]),
             "unit_price": Decimal(d["unit_price"]),
             "amount": Decimal(d["amount"]),
+            "qty": None if d.get("qty") is None else Decimal(d["qty"]),
         }
     )
 

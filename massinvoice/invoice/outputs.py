@@ -45,9 +45,10 @@ INDEX_COLUMNS = ["Run", "Time (UTC)", "User", "Dry run", "Invoices", "First", "L
 
 
 def new_run_folder(outdir: Path, run_id: str, *, dry_run: bool) -> Path:
-    """Make the folder of a run's records, new: ``OUTDIR/runs/<UTC time>_<run>``."""
+    """Make the folder of a run's records, new: ``OUTDIR/runs/<UTC start time>_<run>``."""
     now = dt.datetime.now(dt.UTC)
-    name = f"{now:%Y-%m-%d_%H%M%S}_{'draft_' if dry_run else ''}{run_id[:8]}"
+    # Names sort in the order the runs started (microseconds: two runs in one second).
+    name = f"{now:%Y-%m-%d_%H%M%S-%f}_{'draft_' if dry_run else ''}{run_id[:8]}"
     folder = Path(outdir) / RUNS / name
     folder.mkdir(parents=True, exist_ok=False)
     return folder
@@ -95,7 +96,7 @@ def write_index(outdir: Path) -> Path:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(INDEX_COLUMNS)
-    writer.writerows(sorted(rows, key=lambda r: (r[1], r[0])))
+    writer.writerows(sorted(rows, key=lambda r: r[-1]))  # by folder: the order they started
     path = Path(outdir) / INDEX
     atomic_write_text(path, "\ufeff" + buffer.getvalue())
     return path
@@ -299,6 +300,11 @@ def report_text(result: RunResult, selection: Selection, config: Config) -> str:
             for r in inv.remaining:
                 add(f"  {r.order_no:<20} {r.boxes:>4} {r.box_type:<3} {r.product[:40]:<40} "
                     f"{r.stems:>7,} {stems}  {inv.currency} {r.amount:>10,.2f}")  # fmt: skip
+        add("")
+    if result.sri:
+        add("SRI electronic invoices (Ecuador): legal once AUTORIZADO")
+        add("-" * 60)
+        lines += result.sri
         add("")
     if result.skipped:
         section("report_skipped_why")

@@ -34,7 +34,7 @@ class InvoiceOptions:
 @dataclass(frozen=True, slots=True)
 class Skipped:
     order_no: str
-    code: str  # invoiced | stale | refused | strict | partial | conflict | failed
+    code: str  # invoiced | stale | refused | strict | zero_total | partial | conflict | failed
     reason: str
 
 
@@ -71,6 +71,8 @@ class RunResult:
 
     skipped_totals: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     partial: str = "ordered"
+    sri: tuple[str, ...] = ()  # what the SRI step did (Ecuador), for the report
+    sri_unfinished: int = 0  # documents parked or still waiting for the SRI
 
     def control_rows(self) -> list[tuple[str, str, Decimal, Decimal, Decimal, Decimal]]:
         """Per (customer, currency): selected, issued, skipped, and what is unaccounted for.
@@ -99,7 +101,7 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.skipped else 0
+        return 1 if self.skipped or self.sri_unfinished else 0
 
 
 def selected_totals(selection: Selection) -> dict[tuple[str, str], Decimal]:

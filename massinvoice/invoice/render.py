@@ -222,6 +222,10 @@ class Renderer:
         )
         boxes = " · ".join(f"{t or '?'}\u00a0{f.integer(n)}" for t, n in invoice.boxes_by_type)
         remaining = sum(r.boxes for r in invoice.remaining)
+        counted = [x.qty for x in invoice.lines if x.qty is not None]
+        if counted:  # lines in units or kilos: the stems column says what it holds
+            labels = {**labels, "stems": labels.get("quantity", labels["stems"])}
+        quantity = _count(invoice.stems + sum(counted, Decimal(0)), f)
         return {
             "inv": invoice,
             "L": labels,
@@ -237,14 +241,14 @@ class Renderer:
             "facts": _facts(invoice, labels, f, seller.country),
             "groups": _line_groups(invoice, labels, f, align),
             "sums": {
-                "boxes": f.integer(invoice.boxes),
+                "boxes": f.integer(invoice.boxes) if invoice.boxes else "",
                 "fulls": f.decimal(invoice.fulls, align[1]),
                 "bunches": f.integer(invoice.bunches),
-                "stems": f.integer(invoice.stems),
+                "stems": quantity,
                 "subtotal": (subtotal := f.money(invoice.subtotal)),
                 "subtotal_fit": fit(subtotal, CONTENT_MM * 0.10 - 1.5, 7.5, bold=True),
             },
-            "closing": _closing(invoice, labels, f, boxes or "—"),
+            "closing": _closing(invoice, labels, f, boxes or "—", quantity),
             "words": amount_in_words(invoice.total, cur, lang),
             "remaining_note": labels["remaining"].format(boxes=remaining) if remaining else "",
         }
@@ -342,13 +346,15 @@ def _line_groups(
     return groups
 
 
-def _closing(invoice: Invoice, labels: Labels, f: Formatter, boxes: str) -> list[dict[str, str]]:
+def _closing(
+    invoice: Invoice, labels: Labels, f: Formatter, boxes: str, quantity: str
+) -> list[dict[str, str]]:
     """The block under the table: quantities on the left, money on the right, TOTAL last."""
     left = [
         (labels["boxes_by_type"], boxes),
         (labels["fulls"], f.decimal(invoice.fulls)),
         (labels["bunches"], f.integer(invoice.bunches)),
-        (labels["stems"], f.integer(invoice.stems)),
+        (labels["stems"], quantity),
     ]
     right = [
         (labels["subtotal"], f.money(invoice.subtotal), ""),
@@ -366,9 +372,16 @@ def _closing(invoice: Invoice, labels: Labels, f: Formatter, boxes: str) -> list
     ]  # fmt: skip
 
 
+def _count(value: int | Decimal, f: Formatter) -> str:
+    """A quantity: whole ones as integers, kilos with their decimals."""
+    if value == int(value):
+        return f.integer(int(value))
+    return f.price(Decimal(value))
+
+
 def _row(x: InvoiceLine, labels: Labels, f: Formatter, align: tuple[int, int]) -> dict[str, str]:
     return {
-        "boxes": f.integer(x.boxes),
+        "boxes": f.integer(x.boxes) if x.boxes else "",
         "box_type": x.box_type,
         "fulls": f.decimal(x.fulls, align[1]),
         "product": x.product,
@@ -377,8 +390,8 @@ def _row(x: InvoiceLine, labels: Labels, f: Formatter, align: tuple[int, int]) -
         "hs_code": x.hs_code,
         "bunches": f.integer(x.bunches),
         "stems_per_bunch": f.integer(x.stems_per_bunch) if x.stems_per_bunch else "",
-        "stems": f.integer(x.stems),
-        "unit": labels["unit_bunch"] if x.unit == "bunch" else labels["unit_stem"],
+        "stems": _count(x.qty, f) if x.qty is not None else f.integer(x.stems),
+        "unit": labels.get(f"unit_{x.unit}", x.unit),
         "unit_price": (price := f.price(x.unit_price, align[0], price_places(x))),
         "amount": (amount := f.money(x.amount)),
         # the price and amount columns (8.5% and 10% of the table, less padding), at 7.5pt

@@ -33,6 +33,7 @@ from massinvoice.invoice import outputs
 from massinvoice.invoice import pool as render_pool
 from massinvoice.invoice.document import Invoice, compose_invoice
 from massinvoice.invoice.einvoice.facturx import einvoice_problems
+from massinvoice.invoice.einvoice.sri import flow as sri_flow
 from massinvoice.invoice.glyphs import glyph_warnings
 from massinvoice.invoice.records import (
     InvoiceOptions,
@@ -72,11 +73,15 @@ def invoice_selection(
     registry = _open_registry(options.registry_url or config.registry_url, options.dry_run)
     try:
         plan = _plan(selection, config, options, registry)
+        # Ecuador's SRI: settings, certificate and what the SRI would refuse, before any number
+        sri = None if options.dry_run else sri_flow.start(config, registry, fallback_dir=outdir)
+        if sri is not None:
+            sri.check(plan.drafts, options.today or sri_flow.today_for(config))
         render_pool.start_renderer(config)  # a template, font or temp-space problem costs no number
         if options.dry_run:
             return _dry_run(plan, outdir, config, options, progress)
         assert registry is not None
-        return _issue(plan, outdir, config, options, progress, registry)
+        return _issue(plan, outdir, config, options, progress, registry, sri)
     finally:
         if registry:
             registry.close()
@@ -149,6 +154,10 @@ def _plan(
         if refused:
             skipped.append(Skipped(order.order_no, "strict",
                 "refused by --strict: " + "; ".join(w.message for w in refused)))  # fmt: skip
+        elif order.amount == 0:
+            skipped.append(Skipped(order.order_no, "zero_total",
+                "its total is 0.00 (no price or amount on its lines): an invoice of nothing is "
+                "never issued; correct the prices in the Lines sheet"))  # fmt: skip
         elif order.status is Status.PARTIAL and partial == "skip":
             skipped.append(Skipped(order.order_no, "partial", "partially packed (--partial skip)"))
         else:
@@ -168,7 +177,7 @@ def _compose(
 ) -> list[Invoice]:  # fmt: skip
     """One composed invoice per group of ready orders; what cannot be one is skipped."""
     date_rule = options.date or config.invoice_date
-    today = options.today or dt.date.today()
+    today = options.today or sri_flow.today_for(config)  # Ecuador's date with [sri]
     drafts: list[Invoice] = []
     for group in group_orders(ready, options.group_by):
         try:
@@ -207,7 +216,7 @@ def _dry_run(
 
 def _issue(
     plan: _Plan, outdir: Path, config: Config, options: InvoiceOptions,
-    progress: Progress | None, registry: Registry,
+    progress: Progress | None, registry: Registry, sri: sri_flow.SriFlow | None = None,
 ) -> RunResult:  # fmt: skip
     """Number, render, mark issued, record: a run whose records are not written (interrupted,
     killed, a full disk) leaves what it issued to the next run's records."""
@@ -224,7 +233,10 @@ def _issue(
         kept, relost = _adopted(adopted, outdir)
         plan.drafts_kept = [inv for inv, _ in kept]
         reserved, conflicts = registry.reserve(
-            config.series, [_draft(inv, outdir) for inv in plan.drafts], run_id
+            config.series,
+            [_draft(inv, outdir) for inv in plan.drafts],
+            run_id,
+            with_numbers=sri.with_numbers if sri else None,  # each SRI clave with its number
         )
         plan.skipped += [Skipped(o, "conflict", c.reason) for c in conflicts for o in c.orders]
         jobs = ([_job(rec, True, outdir) for rec in pending] + relost
@@ -239,6 +251,10 @@ def _issue(
             for n, inv in lost.items() if n in failures
         ]  # fmt: skip
         result = _result(plan, outdir, records, run_id, options, jobs, issued, failures)
+        if sri is not None:  # send, poll, and write the RIDEs of what the SRI authorised
+            report = sri.run()
+            result = replace(result, sri=tuple(report.lines()),
+                             sri_unfinished=len(report.parked) + len(report.waiting))  # fmt: skip
         try:
             files = outputs.write_outputs(result, plan.selection, config, options)
         except OSError as exc:

@@ -14,14 +14,17 @@ from massinvoice.config import Config
 from massinvoice.model import Order
 from massinvoice.problems import FILE, Code, Problem, raise_if
 from massinvoice.read.customers import load_customers
-from massinvoice.read.export import read_export, same_content
+from massinvoice.read.export import read_export, read_export_reading, same_content
 from massinvoice.read.guard import ExportFile, describe_sources
+from massinvoice.read.profiles import Reading
 
 __all__ = [
     "ExportFile",
+    "Reading",
     "describe_sources",
     "load_customers",
     "load_export",
+    "load_export_readings",
     "read_export",
 ]
 
@@ -32,13 +35,23 @@ def load_export(paths: Sequence[str | Path], config: Config) -> list[Order]:
     An order found in several files must read the same in each (it is kept once); otherwise a
     ``merge_conflict`` names both files. Raises ``InputError`` with all problems of all files.
     """
+    return load_export_readings(paths, config)[0]
+
+
+def load_export_readings(
+    paths: Sequence[str | Path], config: Config
+) -> tuple[list[Order], list[Reading]]:
+    """``load_export``, with how each file was understood (profile, rows of each kind)."""
     if isinstance(paths, str | Path):  # a lone path is a common slip; read it
         paths = [paths]
     problems: list[Problem] = []
+    readings: list[Reading] = []
     merged: dict[str, tuple[Order, str]] = {}
     for path in paths:
-        orders, found = read_export(path, config)
+        orders, found, reading = read_export_reading(path, config)
         problems.extend(found)
+        if reading is not None:
+            readings.append(reading)
         name = Path(path).name
         for order in orders:
             seen = merged.get(order.order_no)
@@ -60,4 +73,4 @@ def load_export(paths: Sequence[str | Path], config: Config) -> list[Order]:
                     )
                 )
     raise_if(problems)
-    return [order for order, _ in merged.values()]
+    return [order for order, _ in merged.values()], readings

@@ -296,11 +296,21 @@ def parse_date(value: object, date_order: str = "dmy") -> dt.date | None:
 _UNITS = {
     **dict.fromkeys(("stem", "stems", "st", "tallo", "tallos", "tl"), "stem"),
     **dict.fromkeys(("bunch", "bunches", "bu", "bn", "ramo", "ramos"), "bunch"),
-}
+    # Units of ERPs that count in their own units (Odoo, ERPNext, Dolibarr, QuickBooks).
+    **dict.fromkeys(("unit", "units", "unit(s)", "u", "un", "und", "unid", "unidad", "unidades",
+                     "nos", "no", "pc", "pcs", "piece", "pieces", "pieza", "piezas", "ea",
+                     "each", "unite", "unites", "unite(s)", "pce", "pces"), "unit"),
+    **dict.fromkeys(("kg", "kgs", "kilo", "kilos", "kilogram", "kilograms", "kilogramo",
+                     "kilogramos"), "kg"),
+    **dict.fromkeys(("lb", "lbs", "pound", "pounds", "libra", "libras"), "lb"),
+    **dict.fromkeys(("dozen", "dozens", "dz", "docena", "docenas"), "dozen"),
+}  # fmt: skip
 
 
 def parse_unit(value: object) -> str:
-    """The pricing unit, ``stem`` or ``bunch``; empty means ``stem``."""
+    """The pricing unit: ``stem``, ``bunch``, or the unit of a counted quantity (``unit``,
+    ``kg``, ``lb``, ``dozen``); empty means ``stem``. A price per box is not one: an invoice
+    line is priced per stem, bunch or counted unit."""
     if is_empty(value):
         return "stem"
     key = fold(value).rstrip(".")
@@ -309,7 +319,7 @@ def parse_unit(value: object) -> str:
     raise CellError(
         Code.BAD_UNIT,
         f"{show(value)} is not a unit",
-        "write stem (tallo) or bunch (ramo), or leave empty for stem",
+        "write stem (tallo), bunch (ramo), unit, kg, lb or dozen, or leave empty for stem",
     )
 
 

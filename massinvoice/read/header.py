@@ -1,7 +1,9 @@
 """Column names: the aliases of each field and finding the header row of a sheet.
 
-Headers are matched on a folded key (case, accents, spacing, ``.`` and ``:`` ignored; a
-trailing ``(…)`` note such as ``Unit Price (USD)`` may be left off). A *weak* alias only claims
+Headers are matched on a folded key (case, accents, spacing, ``.`` and ``:`` ignored). A
+trailing ``(…)`` note such as ``Unit Price (USD)`` may be left off a built-in alias, never off
+an exact one (the config's ``[aliases]`` and a profile's headers): ``ID`` does not claim
+ERPNext's ``ID (Items)``. A *weak* alias only claims
 its field when no column carries a main alias of it: an export with both ``Order #`` and ``PO``
 reads ``PO`` as an extra column, not as a second order number.
 """
@@ -39,21 +41,25 @@ EXPORT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                       "Agencia Carga", "Carguera"), ()),
     "market": (("Market", "Mercado"), ("Country", "País")),
     "incoterm": (("Incoterm", "Incoterms"), ()),
-    "awb": (("AWB", "MAWB", "Guía Madre", "Guia Master"), ()),
+    "awb": (("AWB", "MAWB", "Guía Madre", "Guia Master", "Guía", "Guía Aérea", "AWB No"), ()),
     "hawb": (("HAWB", "Guía Hija"), ()),
     "dae": (("DAE",), ()),
     "species": (("Species", "Especie"), ("Product", "Producto")),
     "variety": (("Variety", "Variedad"), ()),
     "length": (("Length", "Length cm", "Grade", "Largo", "Largo cm", "Grado"), ()),
     "box_type": (("Box Type", "Tipo Caja", "Tipo de Caja"), ()),
-    "boxes": (("Boxes", "Cajas", "Box Qty"), ()),
+    "boxes": (("Boxes", "Cajas", "Box Qty", "No. Cajas", "Nº Cajas", "Número de Cajas",
+               "Cant. Cajas", "Cantidad Cajas", "Piezas"), ()),
     "packed_boxes": (("Packed Boxes", "Cajas Empacadas"), ("Packed", "Empacadas")),
     "confirmed_boxes": (("Confirmed Boxes", "Cajas Confirmadas"), ("Confirmed", "Confirmadas")),
     "bunches": (("Bunches", "Ramos"), ()),
     "stems_per_bunch": (("Stems/Bunch", "Stems per Bunch", "Stems / Bunch", "Tallos/Ramo",
-                         "Tallos por Ramo", "Tallos / Ramo"), ()),
+                         "Tallos por Ramo", "Tallos / Ramo", "Tallos x Ramo", "Tallos X Bunch",
+                         "Stems x Bunch"), ()),
     "stems": (("Stems", "Total Stems", "Tallos", "Total Tallos"), ()),
-    "unit": (("Unit", "Unidad", "Price Unit", "Unidad de Precio"), ()),
+    "quantity": (("Quantity", "Qty", "Cantidad", "Cant", "Quantité", "Qté"), ()),
+    "unit": (("Unit", "Unidad", "Price Unit", "Unidad de Precio", "UOM", "Unit of Measure",
+              "Unidad de Medida"), ()),
     "unit_price": (("Unit Price", "Precio Unitario", "Precio Unit"), ("Price", "Precio")),
     "min_price": (("Min Price", "Minimum Price", "Precio Mínimo", "Precio Min"), ()),
     "amount": (("Amount", "Line Total", "Valor", "Valor Total", "Importe"), ("Total",)),
@@ -91,6 +97,7 @@ class AliasTable:
     main: Mapping[str, str]
     weak: Mapping[str, str]
     shown: Mapping[str, tuple[str, ...]]  # field -> aliases as shown in messages
+    exact: frozenset[str] = frozenset()  # keys matched only as written (no "(...)" left off)
 
     @classmethod
     def build(
@@ -102,10 +109,13 @@ class AliasTable:
         weak: dict[str, str] = {}
         shown: dict[str, tuple[str, ...]] = {}
         extra = extra or {}
+        exact: set[str] = set()
         for name, added in extra.items():  # the config's own names win over ours
             if name in fields:
                 for alias in added:
-                    main[header_key(alias)] = name
+                    key = header_key(alias)
+                    main.setdefault(key, name)
+                    exact.add(key)
         for name, (strong, soft) in fields.items():
             added = tuple(extra.get(name, ()))
             for alias in strong:
@@ -113,18 +123,24 @@ class AliasTable:
             for alias in soft:
                 weak.setdefault(header_key(alias), name)
             shown[name] = (*added, *strong, *soft)
-        return cls(main, weak, shown)
+        return cls(main, weak, shown, frozenset(exact))
 
     def lookup(self, header: object) -> tuple[str, bool] | None:
         """(field, is_main) for a header cell, or None if it names no field."""
         if not isinstance(header, str) or not header.strip():
             return None
         key = header_key(header)
-        for candidate in (key, header_key(_PAREN.sub("", header))):
-            if candidate in self.main:
-                return self.main[candidate], True
-            if candidate in self.weak:
-                return self.weak[candidate], False
+        if key in self.main:
+            return self.main[key], True
+        if key in self.weak:
+            return self.weak[key], False
+        bare = header_key(_PAREN.sub("", header))
+        if bare == key or bare in self.exact:
+            return None
+        if bare in self.main:
+            return self.main[bare], True
+        if bare in self.weak:
+            return self.weak[bare], False
         return None
 
 

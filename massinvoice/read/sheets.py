@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -207,11 +207,18 @@ def head_rows(frame: pd.DataFrame, count: int) -> list[list[object]]:
 
 
 def locate(
-    path: Path, limits: Limits, aliases: AliasTable, required: Sequence[str], what: str
+    path: Path,
+    limits: Limits,
+    aliases: AliasTable,
+    required: Sequence[str],
+    what: str,
+    choose: Callable[[list[list[object]]], tuple[AliasTable, Sequence[str]]] | None = None,
 ) -> tuple[Sheet, Header]:
     """The first sheet of a file with a header naming the required fields, and that header.
 
     ``what`` names the kind of file in messages ("order export", "customer directory").
+    ``choose`` picks each sheet's aliases and required fields from its first rows (the
+    export's profile); without it, ``aliases`` and ``required`` apply to every sheet.
     """
     kind, _ = check_file(path, limits)
     name = path.name
@@ -220,18 +227,20 @@ def locate(
     else:
         sheets = spreadsheet_sheets(path, limits, ole2=kind == "ole2")
     looked: list[str] = []
-    near: tuple[Sheet, Header] | None = None
+    near: tuple[Sheet, Header, AliasTable, Sequence[str]] | None = None
     any_cells = False
     for sheet in sheets:
         looked.append(sheet.name or name)
-        header = find_header(head_rows(sheet.frame, HEADER_SEARCH_ROWS), aliases, required)
-        if header is not None and not header.missing(required):
+        head = head_rows(sheet.frame, HEADER_SEARCH_ROWS)
+        table, needed = choose(head) if choose else (aliases, required)
+        header = find_header(head, table, needed)
+        if header is not None and not header.missing(needed):
             return sheet, header
         any_cells = any_cells or bool(sheet.frame.notna().to_numpy().any())
-        if header is not None and looks_like_header(header, required) and near is None:
-            near = (sheet, header)
+        if header is not None and looks_like_header(header, needed) and near is None:
+            near = (sheet, header, table, needed)
     if near is not None:
-        raise ReadError(missing_columns(near[0], near[1], aliases, required))
+        raise ReadError(missing_columns(near[0], near[1], near[2], near[3]))
     if not any_cells:
         raise fail(
             Code.EMPTY_FILE,
@@ -249,7 +258,13 @@ def locate(
                 f"no header row found in {first} (looked at: {sheets_text}); "
                 f"this does not look like an {what}",
                 name,
-                hint=f"the header row must name at least the columns {needed} within {first}",
+                hint=f"the header row must name at least the columns {needed} within {first}"
+                + (
+                    "; 'massinvoice inspect FILE' shows how the file reads and the [aliases] "
+                    "to add to the config"
+                    if what == "order export"
+                    else ""
+                ),
                 level=HEADER,
             )
         ]

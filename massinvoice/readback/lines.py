@@ -230,6 +230,7 @@ class LinesReader(Collector):
             # correction (listed in the report), never checked against its new price or quantity.
             amount=None if changed else _decimal(orig["amount"]),
             currency=_text(row[cols["currency"][0]]),
+            qty=_decimal(orig.get("qty", "")),  # a quantity in units or kilos, as exported
             extra=tuple((h, _text(row[c])) for h, c in extras.items()),
             source=Source(self.name, sheet.name, r),
         )  # fmt: skip

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from massinvoice.model import order_key
-from massinvoice.registry.schema import chunks, invoice_orders, invoices, pid_gone
+from massinvoice.registry.schema import Conflict, chunks, invoice_orders, invoices, pid_gone
 
 
 def holders(conn: Connection, orders: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -75,3 +75,24 @@ def abandoned(row: Any, now: dt.datetime, here: tuple[str, str]) -> bool:
         or row.lease_until <= now
         or ((row.host, row.machine) == here and pid_gone(row.pid))
     )
+
+
+def conflict_for(
+    orders: Sequence[str],
+    held: dict[str, tuple[str, str]],
+    alike: dict[str, tuple[str, str]],
+    claimed: dict[str, tuple[str, str]],
+) -> Conflict | None:
+    """Why a draft for ``orders`` cannot be numbered, or None: an order on a live invoice
+    (``held``), or one that only looks like an invoiced one (``alike``) or like an order an
+    earlier draft of the same call took (``claimed``: normalised key -> (order, number))."""
+    held_now = {o: held[o] for o in orders if o in held}
+    if held_now:
+        return Conflict(tuple(orders), conflict_reason(held_now),
+                        {o: number for o, (number, _) in held_now.items()})  # fmt: skip
+    look = {o: alike[o] for o in orders if o in alike} | {
+        o: claimed[order_key(o)] for o in orders if claimed.get(order_key(o), (o,))[0] != o
+    }
+    if look:
+        return Conflict(tuple(orders), lookalike_reason(look), {o: n for o, (_, n) in look.items()})
+    return None

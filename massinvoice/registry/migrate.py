@@ -27,7 +27,9 @@ from massinvoice.registry.schema import (
     invoices,
     released_orders,
     runs,
+    sends,
     series_table,
+    sri_documents,
 )
 
 # What makes two invoices under one number the same invoice (timestamps and leases are not).
@@ -95,6 +97,11 @@ def _read_all(conn: Connection) -> dict[str, list[dict[str, Any]]]:
         "invoices": _rows(conn, invoices, [invoices.c.id]),
         "invoice_orders": _rows(conn, invoice_orders, [invoice_orders.c.order_no]),
         "released_orders": _rows(conn, released_orders, [released_orders.c.id]),
+        # a source read as it is (read-only) may predate these tables (schema 3 and 4)
+        "sends": _rows(conn, sends, [sends.c.id]) if inspect(conn).has_table("sends") else [],
+        "sri_documents": _rows(conn, sri_documents, [sri_documents.c.number])
+        if inspect(conn).has_table("sri_documents")
+        else [],
     }
 
 
@@ -106,6 +113,10 @@ def _same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 def _released_key(row: dict[str, Any]) -> tuple[str, str, Any]:
     return row["order_no"], row["invoice_number"], row["released_at"]
+
+
+def _send_key(row: dict[str, Any]) -> tuple[str, str, Any]:
+    return row["invoice_number"], row["message_id"], row["created_at"]
 
 
 def _copy(conn: Connection, data: dict[str, list[dict[str, Any]]]) -> tuple[dict, dict]:
@@ -149,6 +160,15 @@ def _copy(conn: Connection, data: dict[str, list[dict[str, Any]]]) -> tuple[dict
         for r in data["released_orders"]
         if _released_key(r) not in have_released
     ]
+    have_sends = {_send_key(r) for r in have["sends"]}  # e-mails sent: never sent again
+    new["sends"] = [{k: v for k, v in r.items() if k != "id"}
+                    for r in data["sends"] if _send_key(r) not in have_sends]  # fmt: skip
+    have_sri = {r["number"]: r["clave"] for r in have["sri_documents"]}
+    for row in data["sri_documents"]:  # SRI documents: same number, same clave, or a conflict
+        if row["number"] not in have_sri:
+            new["sri_documents"].append(row)
+        elif have_sri[row["number"]] != row["clave"]:
+            conflicts.append(f"SRI document {row['number']} has another clave in the destination")
     if conflicts:
         more = f" (and {len(conflicts) - _SHOW} more)" if len(conflicts) > _SHOW else ""
         raise RegistryError(
@@ -189,6 +209,9 @@ def _check(conn: Connection, data: dict[str, list[dict[str, Any]]]) -> dict[str,
             if orders.get(r["order_no"]) != r["invoice_number"]]  # fmt: skip
     bad += [f"released order {r['order_no']}" for r in data["released_orders"]
             if _released_key(r) not in released]  # fmt: skip
+    sri = dict(conn.execute(select(sri_documents.c.number, sri_documents.c.clave)).all())
+    bad += [f"SRI document {r['number']}" for r in data["sri_documents"]
+            if sri.get(r["number"]) != r["clave"]]  # fmt: skip
     bad += [f"series {r['name']}" for r in data["series"]
             if series.get(r["name"], 0) < r["next_seq"]]  # fmt: skip
     if bad:

@@ -33,6 +33,7 @@ from massinvoice.config import Series
 from massinvoice.model import order_key
 from massinvoice.problems import RegistryError
 from massinvoice.registry import holders, identity
+from massinvoice.registry.rows import pending_row, read_records
 from massinvoice.registry.schema import (
     SCHEMA_VERSION,
     Conflict,
@@ -48,11 +49,11 @@ from massinvoice.registry.schema import (
     make_engine,
     parse_url,
     record_from_row,
-    released_orders,
     runs,
     series_table,
     upgrade_schema,
 )
+from massinvoice.registry.series import settle_start
 
 STATES = ("pending", "issued", "void")
 LEASE_SECONDS = 300
@@ -184,6 +185,17 @@ class Registry:
         self._run("retire", lambda conn: identity.retire(conn, to, self._now(conn)),
                   check_retired=False)  # fmt: skip
 
+    # --- other stages' records in this registry (massinvoice.send its sends, the SRI its
+    # documents) -----------------------------------------------------------------------------
+
+    def transaction(self, what: str, work: Callable[[Connection], T], *, write: bool = True) -> T:
+        """``work`` in one transaction, retried on races; database errors as RegistryError."""
+        return self._run(what, work, write=write, retries=_RETRIES if write else 1)
+
+    def clock(self, conn: Connection) -> dt.datetime:
+        """Now, by the registry's clock (the server's on PostgreSQL, shared by every machine)."""
+        return self._now(conn)
+
     # --- runs -----------------------------------------------------------------------------------
 
     def start_run(self, info: dict[str, Any]) -> str:
@@ -261,12 +273,15 @@ class Registry:
     def reserve(
         self, series: Series, drafts: Sequence[Draft], run_id: str, *,
         lease_seconds: int | None = None,
+        with_numbers: Callable[[Connection, Records], None] | None = None,
     ) -> tuple[Records, Conflicts]:  # fmt: skip
         """Number every draft whose orders are all free, as pending, in one short transaction.
 
         Drafts with an order already held (by any invoice, or by an earlier draft of the same
         call) come back as Conflicts naming the holders. All or nothing: a failure consumes no
         number and claims no order; a race with another machine is retried from the start.
+        ``with_numbers`` writes what must be stored with the numbers in the same transaction
+        (the SRI's claves de acceso).
         """
         drafts = list(drafts)
         for draft in drafts:
@@ -285,33 +300,12 @@ class Registry:
             alike = holders.lookalikes(conn, [o for d in drafts for o in d.orders])
             claimed: dict[str, tuple[str, str]] = {}  # key -> (order, number), this call
             for draft in drafts:
-                held_now = {o: held[o] for o in draft.orders if o in held}
-                look = {o: alike[o] for o in draft.orders if o in alike} | {
-                    o: claimed[order_key(o)] for o in draft.orders
-                    if claimed.get(order_key(o), (o,))[0] != o
-                }  # fmt: skip
-                if not held_now and look:
-                    conflicts.append(Conflict(draft.orders, holders.lookalike_reason(look),
-                                              {o: n for o, (_, n) in look.items()}))  # fmt: skip
-                    continue
-                if held_now:
-                    conflicts.append(Conflict(draft.orders, holders.conflict_reason(held_now), {
-                        o: number for o, (number, _) in held_now.items()}))  # fmt: skip
+                conflict = holders.conflict_for(draft.orders, held, alike, claimed)
+                if conflict is not None:
+                    conflicts.append(conflict)
                     continue
                 number = series.number(seq)
-                try:
-                    payload = dumps({**draft.payload, "number": number})
-                except (TypeError, ValueError) as exc:
-                    raise RegistryError(
-                        f"invoice for orders {', '.join(draft.orders)}: payload is not "
-                        f"JSON-serialisable ({exc}); nothing was reserved"
-                    ) from None
-                rows.append(dict(
-                    number=number, series=series.name, seq=seq, date=draft.date,
-                    customer=draft.customer, currency=draft.currency, total=draft.total,
-                    state="pending", file="", sha256="", reason="", run_id=run_id,
-                    payload=payload, lease_until=now + lease, created_at=now,
-                ))  # fmt: skip
+                rows.append(pending_row(draft, number, series, seq, run_id, now, now + lease))
                 records.append(
                     record_from_row({**rows[-1], "issued_at": None}, tuple(sorted(draft.orders)))
                 )
@@ -319,21 +313,40 @@ class Registry:
                 claimed.update({order_key(o): (o, number) for o in draft.orders})
                 seq += 1
             if rows:
-                self._check_numbers_free(conn, series, [r["number"] for r in rows])
-                conn.execute(insert(invoices), rows)
-                # Sorted, so two writers wait on each other in one order and never deadlock.
-                claims = sorted(({"order_no": o, "invoice_number": r.number, "order_key": order_key(o)}
-                                 for r in records for o in r.orders), key=lambda c: c["order_no"])  # fmt: skip
-                claim = (self._insert(invoice_orders)
-                         .on_conflict_do_nothing(index_elements=["order_no"])
-                         .returning(invoice_orders.c.order_no))  # fmt: skip
-                if len(conn.execute(claim, claims).all()) != len(claims):
-                    raise _LostRace  # another series' run took an order just now: start again
-                conn.execute(update(series_table).where(series_table.c.name == series.name)
-                             .values(next_seq=seq))  # fmt: skip
+                self._store_pending(conn, series, rows, records, seq)
+                if with_numbers is not None:
+                    with_numbers(conn, records)
             return records, conflicts
 
         return self._run("reserve", work, retries=_RETRIES)
+
+    def _store_pending(
+        self, conn: Connection, series: Series, rows: list[dict[str, Any]], records: Records,
+        next_seq: int,
+    ) -> None:  # fmt: skip
+        """Insert the pending invoices, claim their orders, move the series on."""
+        self._check_numbers_free(conn, series, [r["number"] for r in rows])
+        conn.execute(insert(invoices), rows)
+        # Sorted, so two writers wait on each other in one order and never deadlock.
+        claims = sorted(({"order_no": o, "invoice_number": r.number, "order_key": order_key(o)}
+                         for r in records for o in r.orders), key=lambda c: c["order_no"])  # fmt: skip
+        claim = (self._insert(invoice_orders)
+                 .on_conflict_do_nothing(index_elements=["order_no"])
+                 .returning(invoice_orders.c.order_no))  # fmt: skip
+        if len(conn.execute(claim, claims).all()) != len(claims):
+            raise _LostRace  # another series' run took an order just now: start again
+        conn.execute(update(series_table).where(series_table.c.name == series.name)
+                     .values(next_seq=next_seq))  # fmt: skip
+
+    # --- for the stages that keep their own tables in the registry (SRI documents) ------------
+
+    def take_number(self, conn: Connection, series: Series) -> tuple[str, int]:
+        """The next number of ``series`` (a series of documents without orders, such as credit
+        notes), taken in ``conn``'s transaction: gap-free, never given twice."""
+        seq = self._lock_series(conn, series)
+        conn.execute(update(series_table).where(series_table.c.name == series.name)
+                     .values(next_seq=seq + 1))  # fmt: skip
+        return series.number(seq), seq
 
     def _insert(self, table: Table) -> Any:
         """INSERT with this backend's ON CONFLICT clause available."""
@@ -352,27 +365,7 @@ class Registry:
             series_table.c.name == series.name
         )
         next_seq, start = conn.execute(query.with_for_update()).one()
-        if start == series.start:
-            return int(next_seq)
-        unused = start is not None and next_seq == start  # nothing numbered from it yet
-        if (
-            unused
-            or (start is None and series.start <= next_seq)
-            or (raise_start and series.start >= next_seq)
-        ):
-            next_seq = max(next_seq, series.start) if start is None else series.start
-            conn.execute(update(series_table).where(series_table.c.name == series.name)
-                         .values(next_seq=next_seq, start=series.start))  # fmt: skip
-            return int(next_seq)
-        raise RegistryError(
-            f"[series] start = {series.start} in the config, but series {series.name!r} "
-            f"{'began at ' + str(start) if start is not None else 'has numbers'} and its next "
-            f"number is {series.number(next_seq)}: nothing was numbered. Numbers stay "
-            "gap-free: put start back"
-            + (", or rerun with --raise-start to jump the series forward to "
-               f"{series.number(series.start)} on purpose" if series.start > next_seq else
-               " (a lower start would reuse numbers)")
-        )  # fmt: skip
+        return settle_start(conn, series, int(next_seq), start, raise_start)
 
     def check_series(self, series: Series, *, raise_start: bool = False) -> int:
         """Check (or, with ``raise_start``, move forward) the series' start; its next seq."""
@@ -419,7 +412,7 @@ class Registry:
             for chunk in chunks(numbers):
                 conn.execute(update(invoices).where(invoices.c.number.in_(chunk))
                              .values(run_id=run_id, lease_until=now + lease))  # fmt: skip
-            return self._records(conn, invoices.c.number.in_(numbers)) if numbers else []
+            return read_records(conn, invoices.c.number.in_(numbers)) if numbers else []
 
         return self._run("claim pending invoices", work, retries=_RETRIES)
 
@@ -473,26 +466,9 @@ class Registry:
 
     def get(self, number: str) -> InvoiceRecord | None:
         """The invoice with this number, or None."""
-        found = self._run("read", lambda c: self._records(c, invoices.c.number == number),
+        found = self._run("read", lambda c: read_records(c, invoices.c.number == number),
                           write=False)  # fmt: skip
         return found[0] if found else None
-
-    def _records(self, conn: Connection, where: Any = None, limit: int | None = None) -> Records:
-        query = select(invoices).order_by(invoices.c.id)
-        if where is not None:
-            query = query.where(where)
-        if limit is not None:
-            query = query.limit(limit)
-        rows = [row._asdict() for row in conn.execute(query)]
-        orders: dict[str, list[str]] = {}
-        for chunk in chunks([r["number"] for r in rows]):
-            for table in (invoice_orders, released_orders):
-                for order_no, number in conn.execute(
-                    select(table.c.order_no, table.c.invoice_number)
-                    .where(table.c.invoice_number.in_(chunk)).order_by(table.c.order_no)
-                ):  # fmt: skip
-                    orders.setdefault(number, []).append(order_no)
-        return [record_from_row(r, tuple(orders.get(r["number"], ()))) for r in rows]
 
     def list(
         self, *, state: str | None = None, series: str | None = None, limit: int | None = None
@@ -506,7 +482,7 @@ class Registry:
         if series is not None:
             conditions.append(invoices.c.series == series)
         where = and_(*conditions) if conditions else None
-        return self._run("list", lambda c: self._records(c, where, limit), write=False)
+        return self._run("list", lambda c: read_records(c, where, limit), write=False)
 
 
 # --- helpers ----------------------------------------------------------------------------------

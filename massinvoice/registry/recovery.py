@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from massinvoice.problems import RegistryError
 from massinvoice.registry.holders import abandoned
+from massinvoice.registry.rows import read_records
 from massinvoice.registry.schema import InvoiceRecord, chunks, invoices, machine_id, runs
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def adopt_unrecorded(registry: Registry, run_id: str) -> list[InvoiceRecord]:
         for chunk in chunks(numbers):
             conn.execute(update(invoices).where(invoices.c.number.in_(chunk))
                          .values(run_id=run_id))  # fmt: skip
-        return registry._records(conn, invoices.c.number.in_(numbers)) if numbers else []
+        return read_records(conn, invoices.c.number.in_(numbers)) if numbers else []
 
     return registry._run("adopt unrecorded invoices", work, retries=8)
 

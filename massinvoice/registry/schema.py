@@ -26,6 +26,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -47,7 +48,7 @@ from sqlalchemy.exc import ArgumentError
 from massinvoice.model import order_key
 from massinvoice.problems import RegistryError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 CHUNK = 900  # values per IN (...): under the oldest SQLite's variable limit
 _PG_LOCK_KEY = 0x6D617373  # advisory lock serialising schema upgrades on PostgreSQL
 _JOURNAL_MODES = ("DELETE", "PERSIST", "TRUNCATE", "WAL")
@@ -237,11 +238,56 @@ registry_info = Table(
     Column("retired_to", Text, nullable=False, default=""),  # where a migrate moved it
     Column("retired_at", UTCDateTime),
 )  # fmt: skip
-DATA_TABLES = (series_table, runs, invoices, invoice_orders, released_orders)
+# --- e-mail sends (massinvoice.send): one row per attempt to deliver an invoice ---
+sends = Table(
+    "sends", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("invoice_number", String(100), ForeignKey("invoices.number"), nullable=False,
+           index=True),
+    Column("status", String(10), nullable=False, index=True),  # pending|sent|failed|ambiguous
+    Column("recipients", Text, nullable=False),  # JSON list: To, Cc and Bcc, as sent
+    Column("message_id", String(255), nullable=False),
+    Column("reply", Text, nullable=False, default=""),  # the server's last word
+    Column("run_id", String(32), nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),  # pending since
+    Column("finished_at", UTCDateTime),
+)  # fmt: skip
+# --- Ecuador's SRI: each comprobante's clave de acceso and state (massinvoice.invoice.einvoice.sri)
+sri_documents = Table(
+    "sri_documents", metadata,
+    Column("number", String(100), primary_key=True),  # the invoice's or credit note's number
+    Column("doc", String(2), nullable=False),  # 01 factura, 04 nota de crédito
+    Column("series", String(64), nullable=False),
+    Column("invoice_number", String(100), ForeignKey("invoices.number"), nullable=False,
+           index=True),  # the factura itself, or the one a credit note corrects
+    Column("ambiente", String(1), nullable=False),  # 1 pruebas, 2 producción: never mixed
+    Column("clave", String(49), nullable=False, unique=True),  # made once with the number
+    Column("issue_date", Date, nullable=False),
+    Column("state", String(12), nullable=False, index=True),  # queued|sent|authorised|parked|annulled
+    Column("xml", LargeBinary),  # the signed bytes exactly as sent
+    Column("messages", Text, nullable=False, default="[]"),  # the SRI's last messages, JSON
+    Column("authorization", Text, nullable=False, default=""),  # numeroAutorizacion
+    Column("authorized_at", Text, nullable=False, default=""),  # fechaAutorizacion as written
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("payload", Text, nullable=False, default="{}"),  # a credit note's reason and lines
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)  # fmt: skip
+DATA_TABLES = (
+    series_table, runs, invoices, invoice_orders, released_orders, sends, sri_documents,
+)  # fmt: skip
 
 
 def _migrate_v1(conn: Connection) -> None:
-    metadata.create_all(conn, tables=list(DATA_TABLES), checkfirst=True)
+    metadata.create_all(conn, tables=list(DATA_TABLES[:5]), checkfirst=True)
+
+
+SENDS_VERSION = 3  # the schema version that made the sends table
+
+
+def _migrate_v3(conn: Connection) -> None:
+    sends.create(conn, checkfirst=True)
 
 
 _V2_COLUMNS = (  # table, column, SQLite type, PostgreSQL type
@@ -276,11 +322,20 @@ def _migrate_v2(conn: Connection) -> None:
             id=uuid.uuid4().hex, created_at=dt.datetime.now(dt.UTC), retired_to=""))  # fmt: skip
 
 
+SRI_VERSION = 4  # the schema version that made the sri_documents table
+
+
+def _migrate_v4(conn: Connection) -> None:
+    sri_documents.create(conn, checkfirst=True)
+
+
 # Each step runs once, in order, in the upgrade transaction. A step must tolerate finding its
 # work already done (check before creating or altering), so any earlier state upgrades cleanly.
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "series, invoices, invoice_orders, released_orders, runs", _migrate_v1),
     (2, "registry_info, runs.recorded_at, invoice_orders.order_key, series.start", _migrate_v2),
+    (3, "sends", _migrate_v3),
+    (4, "sri_documents: SRI claves de acceso and states", _migrate_v4),
 )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from massinvoice.problems import RegistryError
 from massinvoice.registry.holders import abandoned
+from massinvoice.registry.rows import read_records
 from massinvoice.registry.schema import (
     InvoiceRecord,
     invoice_orders,
@@ -84,7 +85,7 @@ def void_invoice(
             .where(invoice_orders.c.order_no.in_(released_now + released_before),
                    invoices.c.state.in_(("pending", "issued")))
         ).all())  # fmt: skip
-        record = registry._records(conn, invoices.c.number == number)[0]
+        record = read_records(conn, invoices.c.number == number)[0]
         return VoidOutcome(record, voided_now, released_now, released_before, elsewhere)
 
     return registry._run("void", work)

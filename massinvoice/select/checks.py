@@ -26,10 +26,16 @@ def order_warnings(
         out.append(OrderWarning(code, order.order_no, message, line_no))
 
     status = order.status
-    if status is Status.NOT_PACKED:
-        warn(Code.NOT_PACKED, "no box packed yet")
+    boxed = order.boxes > 0
+    if status is Status.NOT_PACKED and (boxed or order.delivered):
+        warn(Code.NOT_PACKED, "no box packed yet" if boxed else "not delivered yet (ERP status)")
     elif status is Status.PARTIAL:
-        warn(Code.PARTIAL, f"partially packed: {order.packed_boxes} of {order.boxes} boxes")
+        warn(
+            Code.PARTIAL,
+            f"partially packed: {order.packed_boxes} of {order.boxes} boxes"
+            if boxed
+            else "partly delivered (ERP status)",
+        )
     if not order.awb:
         warn(Code.MISSING_AWB, "no AWB (air waybill)")
     if not order.dae:
@@ -61,7 +67,11 @@ def order_warnings(
                 f"line {n}: price {line.unit_price} under minimum {line.min_price}",
                 n,
             )
-        if line.boxes <= 0 or line.stems <= 0 or line.quantity <= 0:
+        if (
+            line.qty <= 0 or line.boxes < 0  # counted in units or kilos: boxes are optional
+            if line.qty is not None
+            else line.boxes <= 0 or line.stems <= 0 or line.quantity <= 0
+        ):
             warn(Code.BAD_QUANTITY, f"line {n}: zero or negative quantity", n)
         if (
             line.amount is not None

@@ -15,7 +15,7 @@ from massinvoice.collector import collector_paused
 from massinvoice.config import Config
 from massinvoice.files import sweep_temps
 from massinvoice.model import Filters, Order, OrderWarning, order_key
-from massinvoice.read import describe_sources, load_customers, load_export
+from massinvoice.read import describe_sources, load_customers, load_export_readings
 from massinvoice.registry.numbering import Registry
 from massinvoice.select import checks
 from massinvoice.select.filters import apply_filters, resolve_filters
@@ -33,6 +33,9 @@ class SelectResult:
     preselected: int
     warnings: dict[str, int]  # code -> count over listed orders
     invoiced_by_registry: int
+    reads: tuple[str, ...] = ()  # per file: its profile and its rows of each kind
+    rows: dict[str, int] | None = None  # row kind -> count over all files
+    erp_status: dict[str, int] | None = None  # "invoiced", "partly invoiced" -> orders read
 
 
 def mark_registry_invoiced(orders: Sequence[Order], invoiced: dict[str, str]) -> list[Order]:
@@ -92,7 +95,7 @@ def _select_orders(
     use_registry: bool,
 ) -> SelectResult:
     exports = [Path(p) for p in exports]
-    orders = load_export(exports, config)
+    orders, readings = load_export_readings(exports, config)
     read = len(orders)
     invoiced = registry_invoiced(config, registry_url) if use_registry else {}
     orders = mark_registry_invoiced(orders, invoiced)
@@ -122,6 +125,9 @@ def _select_orders(
         preselected=sum(1 for o in listed if o.invoiceable) if select_all else 0,
         warnings=dict(codes),
         invoiced_by_registry=sum(1 for o in listed if order_key(o.order_no) in held_keys),
+        reads=tuple(r.describe() for r in readings),
+        rows=dict(sum((Counter(r.rows) for r in readings), Counter())),
+        erp_status=dict(Counter(o.erp_status for o in orders if o.erp_status)),
     )
 
 

@@ -42,7 +42,7 @@ ORDER_FIELDS = (
 )  # fmt: skip
 LINE_FIELDS = (
     "order_no", "line_no", "unit_price", "boxes", "packed_boxes", "bunches", "stems_per_bunch",
-    "stems", "min_price", "amount", "confirmed_boxes",
+    "stems", "min_price", "amount", "confirmed_boxes", "qty",
 )  # fmt: skip
 
 OrderRecords = dict[str, dict[str, str]]  # order_no -> field -> text
@@ -97,7 +97,7 @@ def state_rows(
     line_head = RowTemplate([Cell(STR, None)] * len(LINE_FIELDS)).render
     line_row = RowTemplate(
         [Cell(STR, None), Cell(INT, None), Cell(STR, None), *[Cell(INT, None)] * 5,
-         Cell(STR, None), Cell(STR, None), Cell(VALUE, None)]
+         Cell(STR, None), Cell(STR, None), Cell(VALUE, None), Cell(STR, None)]
     ).render  # fmt: skip
 
     def render(t: dict[str, str]) -> Iterator[str]:
@@ -129,6 +129,7 @@ def state_rows(
                     r, order_no, line.line_no, t[_text(line.unit_price)], line.boxes,
                     line.packed_boxes, line.bunches, line.stems_per_bunch, line.stems,
                     t[_text(line.min_price)], t[_text(line.amount)], number(line.confirmed_boxes),
+                    t[_text(line.qty)],
                 )  # fmt: skip
 
     last_col = max(len(ORDER_FIELDS), len(LINE_FIELDS)) - 1

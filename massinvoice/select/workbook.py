@@ -202,7 +202,7 @@ def _row(
         stems += line.stems
         fulls += line.fulls(factors)
     amounts = tuple(line.computed_amount for line in order.lines)
-    status = status_of(order.invoice_no, boxes, packed)
+    status = status_of(order.invoice_no, boxes, packed, order.delivered)
     currency = order.currency or "/".join(order.currencies) or config.currency
     return _Row(
         order, status, currency, sum(amounts, Decimal(0)), fulls,

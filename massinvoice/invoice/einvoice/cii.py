@@ -32,7 +32,7 @@ from lxml import etree
 from massinvoice.config import Config
 from massinvoice.invoice.document import Invoice, InvoiceLine, TaxAmount
 from massinvoice.model import money
-from massinvoice.text import fold
+from massinvoice.text import bare_address, email_addresses, fold
 
 GUIDELINE = "urn:cen.eu:en16931:2017"
 TYPE_INVOICE = "380"
@@ -266,9 +266,10 @@ def _buyer(agreement: etree._Element, invoice: Invoice) -> None:
     if tax_id and not is_vat:
         _sub(_sub(party, "ram", "SpecifiedLegalOrganization"), "ram", "ID", tax_id)
     _address(party, customer.address, customer.city, code)
-    if customer.email:
-        _sub(_sub(party, "ram", "URIUniversalCommunication"), "ram", "URIID", customer.email,
-             schemeID="EM")  # fmt: skip
+    addresses = email_addresses(customer.email)[0]
+    if addresses:  # BT-49 holds one address; the directory may list several
+        _sub(_sub(party, "ram", "URIUniversalCommunication"), "ram", "URIID",
+             bare_address(addresses[0]), schemeID="EM")  # fmt: skip
     if tax_id and is_vat:
         _sub(_sub(party, "ram", "SpecifiedTaxRegistration"), "ram", "ID", tax_id, schemeID="VA")
 
