@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from massinvoice.config import Config
-from massinvoice.messages import count, counts_text, say
+from massinvoice.messages import count, counts_text, rows_words, say
 from massinvoice.problems import InputError
 
 
@@ -24,7 +24,7 @@ def print_select(result: Any, lang: str) -> None:
     from massinvoice.select.labels import STATUS_LABELS, WARNING_LABELS
 
     for read in getattr(result, "reads", ()):  # each file: its profile and its rows of each kind
-        click.echo(say("read_file", lang, read=read))
+        click.echo(say("read_file", lang, read=rows_words(read, lang)))
     if getattr(result, "erp_status", None):
         erp = ", ".join(f"{k} {v}" for k, v in sorted(result.erp_status.items()))
         click.echo(say("erp_status", lang, erp=erp))

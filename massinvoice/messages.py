@@ -243,8 +243,36 @@ SKIP_REASONS: dict[str, tuple[str, str]] = {
     "strict": ("refused by --strict", "rechazado por --strict"),
     "partial": ("partially packed", "empacado parcialmente"),
     "conflict": ("held by another invoice", "tomado por otra factura"),
+    "zero_total": ("total of 0.00", "total de 0,00: nada que facturar"),
+    "lookalike": ("looks like an invoiced order", "parece un pedido ya facturado"),
+    "failed": ("failed", "con error"),
     "stale": ("stale sheet", "hoja desactualizada: pedido facturado después de hacerla"),
 }
+
+# The row kinds of select's per-file line (read.profiles.ROW_WORDS), in Spanish.
+ROW_WORDS_ES = {
+    "customer heading rows": "filas de encabezado de cliente",
+    "customer heading row": "fila de encabezado de cliente",
+    "continuation lines": "líneas de continuación", "continuation line": "línea de continuación",
+    "notes below the data": "notas bajo los datos", "note below the data": "nota bajo los datos",
+    "rows with problems": "filas con problemas", "row with a problem": "fila con un problema",
+    "order lines": "líneas de pedido", "order line": "línea de pedido",
+    "subtotal rows": "filas de subtotal", "subtotal row": "fila de subtotal",
+    "header rows": "filas de encabezado", "header row": "fila de encabezado",
+    "title rows": "filas de título", "title row": "fila de título",
+    "blank rows": "filas vacías", "blank row": "fila vacía",
+    "total rows": "filas de total", "total row": "fila de total",
+}  # fmt: skip
+
+
+def rows_words(text: str, language: str = "en") -> str:
+    """select's per-file line ('12 order lines, 1 title row') in ``language``."""
+    if language != "es":
+        return text
+    for english, spanish in ROW_WORDS_ES.items():  # longer phrases first
+        text = text.replace(english, spanish)
+    return text
+
 
 # Corrected fields of the Lines sheet, as the report names them.
 FIELDS: dict[str, tuple[str, str]] = {
