@@ -237,7 +237,7 @@ SHIPPING_ALIASES: dict[str, tuple[str, ...]] = {
     "incoterm_place": ("Incoterm Place", "Named Place", "Place", "Lugar Incoterm", "Lugar"),
     "gross_weight": ("Gross Weight", "Gross Wt", "GW", "Peso Bruto", "Peso Bruto Kg"),
     "net_weight": ("Net Weight", "Net Wt", "NW", "Peso Neto", "Peso Neto Kg"),
-    "pieces": ("Pieces", "Pcs", "Piezas", "Bultos"),
+    "pieces": ("Pieces", "Pcs", "Bultos", "Total Piezas"),  # "Piezas" alone means boxes
     "airline": ("Airline", "Carrier", "Aerolínea", "Aerolinea"),
     "flight_no": ("Flight", "Flight #", "Flight No", "Flight Number", "Vuelo", "Nº Vuelo"),
     "origin_airport": ("Origin Airport", "Airport of Departure", "Aeropuerto Origen",
