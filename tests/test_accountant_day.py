@@ -305,7 +305,7 @@ def test_an_old_error_note_goes_when_the_file_later_succeeds(
 
 
 def test_plurals_next_step_and_registry_newest(runner, make_selection) -> None:
-    _, export, sheet = make_selection(8)
+    _, export, sheet = make_selection(12)
     r = runner.invoke(main, ["select", str(export), "-o", "again.xlsx"])
     assert "Next: open again.xlsx" in r.output and "massinvoice invoice again.xlsx" in r.output
     orders = _invoiceable(sheet)[:4]
@@ -411,8 +411,9 @@ def test_readme_several_machines_commands_work_as_written(
     section = readme.split("## Several machines", 1)[1].split("\n## ", 1)[0]
     block = section.split("```bash\n", 1)[1].split("```", 1)[0]
     assert "pip install '.[postgres]'" in block
-    _, _, sheet = make_selection(6)
-    mark(sheet, _invoiceable(sheet)[:4])
+    _, _, sheet = make_selection(12)
+    marked = mark(sheet, _invoiceable(sheet)[:4])
+    assert len(marked) == 4
     assert runner.invoke(main, ["invoice", str(sheet), "-o", "out"]).exit_code == 0
     with fresh_pg_database(request.getfixturevalue("pg_server_url")) as url:
         plain = url.replace("postgresql+psycopg://", "postgresql://")  # as the README writes it
