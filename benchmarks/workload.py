@@ -79,7 +79,9 @@ def prepare(folder: Path, n: int) -> Workload:
     """Write the export, the configs (e-invoices off and on) and the selection workbook."""
     folder.mkdir(parents=True, exist_ok=True)
     make_export(n, folder / "orders.xlsx")
-    shutil.copy2(SAMPLES / "customers.csv", folder / "customers.csv")
+    shutil.copy2(
+        ROOT / "massinvoice" / "batch" / "samples" / "customers.csv", folder / "customers.csv"
+    )
     toml = (SAMPLES / "massinvoice.toml").read_text(encoding="utf-8")
     for name, value in (("massinvoice.toml", "off"), ("einvoice.toml", "all")):
         lines = [f'einvoice = "{value}"' if x.startswith("einvoice =") else x

@@ -5,7 +5,6 @@ Exit codes: 0 success, 1 partial (some orders skipped or failed), 2 bad input or
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import sys
 from collections.abc import Callable
@@ -17,10 +16,22 @@ import click
 
 from massinvoice import __version__
 from massinvoice.config import PROFILE_NAMES, Config, load_config
+from massinvoice.console import (
+    Progress,
+    command_language,
+    date_option,
+    default_jobs,
+    folder_language,
+    office_lock,
+    print_run,
+    print_select,
+    remember_language,
+)
+from massinvoice.messages import count, say
 from massinvoice.model import Filters
 from massinvoice.problems import InputError, MassInvoiceError, RegistryError
 
-EXIT_PARTIAL, EXIT_INPUT = 1, 2
+EXIT_PARTIAL, EXIT_INPUT, EXIT_INTERRUPTED = 1, 2, 130
 
 
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -31,14 +42,13 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except InputError as exc:
-            n = len(exc.problems)
-            click.secho(
-                f"Cannot continue: {n} problem{'s' if n != 1 else ''} to fix.", fg="red", err=True
-            )
-            click.echo(exc.report(), err=True)
+            lang = command_language()
+            problems = count(len(exc.problems), "problem", lang)
+            click.secho(say("cannot_continue", lang, problems=problems), fg="red", err=True)
+            click.echo(exc.report(language=lang), err=True)
             sys.exit(EXIT_INPUT)
         except RegistryError as exc:
-            click.secho(f"Registry: {exc}", fg="red", err=True)
+            click.secho(say("registry_error", command_language(), error=exc), fg="red", err=True)
             sys.exit(EXIT_INPUT)
         except MassInvoiceError as exc:
             click.secho(str(exc), fg="red", err=True)
@@ -48,18 +58,9 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _config(path: str | None) -> Config:
-    return load_config(path)
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date like 2026-11-20", param_hint=option
-        ) from None
+    config = load_config(path)
+    remember_language(config.language)
+    return config
 
 
 config_option = click.option(
@@ -152,8 +153,9 @@ def select(exports, output, date_from, date_to, date_field, rep, client, cargo_a
     if profile:
         config = replace(config, profile=profile)
     check_select([Path(p) for p in exports], Path(output), force=force)
+    lang, order = config.language, config.date_order
     filters = Filters(
-        date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"),
+        date_from=date_option(date_from, "--from", order), date_to=date_option(date_to, "--to", order),
         date_field=date_field, reps=rep, clients=client, cargo_agencies=cargo_agency,
         markets=market, status=status,
     )  # fmt: skip
@@ -161,24 +163,8 @@ def select(exports, output, date_from, date_to, date_field, rep, client, cargo_a
         [Path(p) for p in exports], Path(output), config=config, filters=filters,
         select_all=select_all, registry_url=registry_url, use_registry=not no_registry,
     )  # fmt: skip
-    status_text = ", ".join(f"{k.lower()} {v}" for k, v in sorted(result.by_status.items()))
-    for read in result.reads:  # each file: its profile and its rows of each kind
-        click.echo(f"Read {read}.")
-    if result.erp_status:
-        erp = ", ".join(f"{k} {v}" for k, v in sorted(result.erp_status.items()))
-        click.echo(
-            f"The ERP's status columns say: {erp} (shown as invoiced, never invoiced again)."
-        )
-    click.echo(
-        f"Read {result.read} orders; listed {result.listed} ({result.lines} lines): {status_text}."
-    )
-    if result.invoiced_by_registry:
-        click.echo(f"{result.invoiced_by_registry} shown as invoiced because the registry says so.")
-    if result.preselected:
-        click.echo(f"Pre-selected {result.preselected} invoiceable orders.")
-    if result.warnings:
-        click.echo("Warnings: " + ", ".join(f"{k} {v}" for k, v in sorted(result.warnings.items())))
-    click.secho(f"Wrote {result.path}", fg="green")
+    print_select(result, lang)
+    sys.exit(EXIT_PARTIAL if not result.listed else 0)
 
 
 # --- inspect (how an export reads; the config that makes it read) ---------------------------
@@ -277,7 +263,6 @@ def invoice(selection, output, dry_run, strict, date_rule, group_by, partial, me
       massinvoice invoice selection.xlsx -o preview --dry-run
       massinvoice invoice selection.xlsx -o out --group-by customer --merged --jobs 2 --strict
     """
-    from massinvoice.invoice.pool import default_jobs
     from massinvoice.invoice.run import InvoiceOptions, invoice_selection, parse_date_rule
 
     config = _config(config_path)
@@ -287,16 +272,22 @@ def invoice(selection, output, dry_run, strict, date_rule, group_by, partial, me
         group_by=group_by, partial=partial or "", merged=merged, jobs=jobs or default_jobs(),
         registry_url=registry_url, raise_start=raise_start,
     )  # fmt: skip
-    with click.progressbar(length=1, label="Invoices", file=sys.stderr, show_pos=True) as bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos)
-
-        result = invoice_selection(
-            Path(selection), Path(output), config=config, options=options, progress=progress
-        )
-    print_run(result)
+    lang = config.language
+    with Progress(say("progress", lang)) as progress:
+        try:
+            result = invoice_selection(
+                Path(selection), Path(output), config=config, options=options, progress=progress
+            )
+        except KeyboardInterrupt:
+            progress.close()
+            click.secho(say("interrupted", lang), fg="yellow", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+    print_run(result, lang)
+    if not result.selected and not result.skipped:
+        click.secho(say("nothing_selected", lang, path=selection), fg="yellow", err=True)
+        if lock := office_lock(Path(selection)):
+            click.secho(say("still_open", lang, lock=lock.name), fg="yellow", err=True)
+        sys.exit(EXIT_PARTIAL)
     sys.exit(result.exit_code)
 
 
@@ -306,48 +297,6 @@ def _note_slow_rendering() -> None:
     note = font_subsetting_note()
     if note:
         click.secho(f"Note: {note}.", fg="yellow", err=True)
-
-
-def print_run(result: Any) -> None:
-    """The one-screen summary of an invoice run."""
-    from collections import Counter
-
-    kind = "draft previews" if result.dry_run else "invoices"
-    click.secho(f"Issued {len(result.issued)} {kind} in {result.outdir}", fg="green", bold=True)
-    if result.issued:
-        first, last = result.issued[0].number, result.issued[-1].number
-        click.echo(f"  numbers {first} .. {last}" if first != last else f"  number {first}")
-    recovered = sum(1 for i in result.issued if i.recovered and not i.adopted)
-    if recovered:
-        click.echo(f"  {recovered} finished for an interrupted earlier run")
-    adopted = sum(1 for i in result.issued if i.adopted)
-    if adopted:
-        click.echo(
-            f"  {adopted} issued by an interrupted earlier run, recorded in this run's records"
-        )
-    totals: dict[str, Any] = {}
-    for (_, currency), amount in result.issued_totals.items():
-        totals[currency] = totals.get(currency, 0) + amount
-    for currency, amount in sorted(totals.items()):
-        click.echo(f"  total {currency} {amount:,.2f} (before taxes)")
-    if result.skipped:
-        reasons = Counter(s.code for s in result.skipped)
-        click.secho(
-            f"Skipped {len(result.skipped)} orders: "
-            + ", ".join(f"{k} {v}" for k, v in reasons.most_common()),
-            fg="yellow",
-        )
-        for s in result.skipped[:10]:
-            click.echo(f"  {s.order_no}: {s.reason}")
-        if len(result.skipped) > 10:
-            click.echo(f"  ... {len(result.skipped) - 10} more in the report")
-    for line in result.sri[:12]:  # Ecuador's SRI: authorised, parked, waiting
-        click.echo(line)
-    if result.edits:
-        click.echo(f"{len(result.edits)} corrections from the sheet used (listed in the report).")
-    ok = "OK" if result.control_ok else "CHECK"
-    click.echo(f"Control totals: {ok}. This run's records: {result.records}")
-    click.echo(f"  Report: {result.files.get('report')}  Register: {result.files.get('register')}")
 
 
 @main.command()
@@ -372,15 +321,14 @@ def init(folder, language) -> None:
     """
     from massinvoice.batch.runner import init_folder
 
+    remember_language(language)
     created = init_folder(Path(folder), language=language)
     for path in created:
-        click.echo(f"created {path}{'/' if path.is_dir() else ''}")
+        click.echo(say("created", language, path=f"{path}{'/' if path.is_dir() else ''}"))
     if not created:
-        click.echo("nothing to do: everything exists already")
-    click.echo(
-        f"Next: fill in [seller] in {Path(folder) / 'massinvoice.toml'}, then schedule "
-        f"'massinvoice run {folder}' (cron, Task Scheduler) or keep 'massinvoice watch {folder}' running."
-    )
+        click.echo(say("nothing_to_do", language))
+    config = Path(folder) / "massinvoice.toml"
+    click.echo(say("init_next", language, config=config, folder=folder))
 
 
 @main.command()
@@ -501,8 +449,8 @@ def send(run_folder, since, until, numbers, resend, dry_run, eml_dir, report_dir
         raise click.UsageError("say what to send: a run folder, --since/--until, -n or --resend")
     config = _config(config_path)
     options = SendOptions(
-        run_folder=Path(run_folder) if run_folder else None, since=_date(since, "--since"),
-        until=_date(until, "--until"), numbers=tuple(numbers), resend=tuple(resend),
+        run_folder=Path(run_folder) if run_folder else None, since=date_option(since, "--since"),
+        until=date_option(until, "--until"), numbers=tuple(numbers), resend=tuple(resend),
         dry_run=dry_run, eml_dir=Path(eml_dir) if eml_dir else None,
         report_dir=Path(report_dir) if report_dir else None,
     )  # fmt: skip
@@ -527,14 +475,14 @@ def registry() -> None:
     """Look at or move the invoice registry."""
 
 
-@registry.command("list")
+@registry.command("list", short_help="List invoices, oldest first.")
 @click.option("--state", type=click.Choice(["pending", "issued", "void"]), default=None)
 @click.option("--limit", type=int, default=None)
 @config_option
 @registry_option
 @friendly
 def registry_list(state, limit, config_path, registry_url) -> None:
-    """List invoices in the registry, newest last.
+    """List invoices in the registry, oldest first (--limit N: the newest N).
 
     \b
     Example:
@@ -546,7 +494,9 @@ def registry_list(state, limit, config_path, registry_url) -> None:
     config = _config(config_path)
     reg = Registry(registry_url or config.registry_url)
     try:
-        records = reg.list(state=state, limit=limit)
+        records = reg.list(state=state)
+        if limit is not None:  # the newest N, still oldest first
+            records = records[-limit:] if limit > 0 else []
         sent = latest(reg, [r.number for r in records])  # e-mail: the last send's status
     finally:
         reg.close()
@@ -556,15 +506,15 @@ def registry_list(state, limit, config_path, registry_url) -> None:
         click.echo(
             f"{r.number:<22} {r.state:<8} {mail:<9} {r.date}  {r.customer[:32]:<32} {r.currency} {r.total:>12,.2f}  {', '.join(r.orders)}{extra}"
         )
-    click.echo(f"{len(records)} invoices")
+    click.echo(count(len(records), "invoice", config.language))
 
 
-@registry.command("migrate")
+@registry.command("migrate", short_help="Copy a registry into another, e.g. SQLite to PostgreSQL.")
 @click.argument("source_url")
 @click.argument("target_url")
 @friendly
 def registry_migrate(source_url, target_url) -> None:
-    """Copy a registry (e.g. SQLite) into another (e.g. PostgreSQL), checked and idempotent.
+    """Copy a registry into another, for example SQLite into PostgreSQL; checked, idempotent.
 
     The source is read, never created or changed, then retired: it refuses to number from then
     on and names the new registry, so no machine can go on numbering in the old one.
@@ -590,8 +540,8 @@ def _batch_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      metavar="S", help="A file modified less than S seconds ago waits for the next pass."),
         click.option("--stale-lock", type=click.FloatRange(1), default=600, show_default=True,
                      metavar="S", help="Take over another host's folder lock untouched for S seconds."),
-        click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-                     help="Render invoices with N processes."),
+        click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+                     help="Render invoices with N processes (default: one per CPU, at most 8)."),
         click.option("--strict", is_flag=True, help="Refuse orders with the config's strict warnings."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False),
                      help="massinvoice.toml to use (default: FOLDER/massinvoice.toml, else the "
@@ -627,6 +577,8 @@ def run(folder, wait, settle, min_age, stale_lock, jobs, strict, config_path) ->
     from massinvoice.batch.runner import FolderBusy, run_folder, stop_on_signals
 
     config = _config(config_path) if config_path else None
+    lang = folder_language(Path(folder), config)
+    jobs = jobs or default_jobs()
     with stop_on_signals(threading.Event()) as stop:
         try:
             result = run_folder(
@@ -639,15 +591,12 @@ def run(folder, wait, settle, min_age, stale_lock, jobs, strict, config_path) ->
             sys.exit(EXIT_PARTIAL)
     done, errors, waiting = (result.having(k) for k in ("done", "error", "skipped"))
     if not result.files:
-        click.echo("Nothing waiting in the inbox.")
+        click.echo(say("inbox_empty", lang))
     else:
         color = "red" if errors else "green"
-        click.secho(
-            f"Processed {len(done)}, failed {len(errors)} (see errors/), waiting {len(waiting)}.",
-            fg=color,
-        )
+        click.secho(say("processed", lang, done=len(done), failed=len(errors), waiting=len(waiting)), fg=color)  # fmt: skip
     if result.stopped:
-        click.echo("Stopped on request; the rest waits for the next run.")
+        click.echo(say("stopped_on_request", lang))
     sys.exit(result.exit_code)
 
 
@@ -672,187 +621,12 @@ def watch(folder, interval, settle, min_age, stale_lock, jobs, strict, config_pa
     from massinvoice.batch.runner import stop_on_signals, watch_folder
 
     config = _config(config_path) if config_path else None
-    click.echo(f"Watching {folder} every {interval:g}s; Ctrl-C to stop.")
+    lang = folder_language(Path(folder), config)
+    jobs = jobs or default_jobs()
+    click.echo(say("watching", lang, folder=folder, interval=f"{interval:g}"))
     with stop_on_signals(threading.Event()) as stop:
         passes = watch_folder(
             Path(folder), interval, stop, config=config, echo=click.echo, settle_seconds=settle,
             min_age=min_age, lock_max_age=stale_lock, jobs=jobs, strict=strict,
         )  # fmt: skip
-    click.echo(f"Stopped after {passes} passes.")
-
-
-# --- Ecuador's SRI: electronic invoices (massinvoice.invoice.einvoice.sri) ----------------------
-
-
-def _sri_run(
-    config_path: str | None, registry_url: str, output: str | None, work: Callable
-) -> None:
-    """Open the registry and the SRI step, run ``work(flow)``, print its report, exit 1 while
-    documents are parked or waiting."""
-    from massinvoice.invoice.einvoice.sri import flow as sri_flow
-    from massinvoice.registry.numbering import Registry
-
-    config = _config(config_path)
-    with Registry(registry_url or config.registry_url) as reg:
-        flow = sri_flow.required(config, reg, fallback_dir=Path(output) if output else None)
-        report = work(flow)
-    for line in report.lines():
-        click.echo(line)
-    for path in flow.written:
-        click.echo(f"  wrote {path}")
-    if report.parked or report.waiting:
-        sys.exit(EXIT_PARTIAL)
-
-
-_sri_output = click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Folder for RIDEs whose invoice folder is gone (default: here).",
-)
-
-
-@main.group()
-def sri() -> None:
-    """Ecuador's SRI: send, authorise and follow electronic invoices (see the README)."""
-
-
-@sri.command("poll")
-@_sri_output
-@config_option
-@registry_option
-@friendly
-def sri_poll(output, config_path, registry_url) -> None:
-    """Send what waits and ask the SRI for authorisations; write the RIDE of each authorised one.
-
-    Resumes after a kill or an SRI outage; nothing is numbered or sent twice. Exit 1 while some
-    document is parked (refused: fix and 'sri resend') or still waiting.
-
-    \b
-    Example:
-      massinvoice sri poll
-    """
-    _sri_run(config_path, registry_url, output, lambda flow: flow.run())
-
-
-@sri.command("check")
-@config_option
-@friendly
-def sri_check(config_path) -> None:
-    """Check the SRI set-up without sending anything: settings, certificate and its password,
-    and that the SRI's services of the ambiente answer. Exit 1 on a problem.
-
-    \b
-    Example:
-      MASSINVOICE_SRI_PASSWORD=... massinvoice sri check
-    """
-    from massinvoice.invoice.einvoice.sri.flow import check_setup
-
-    facts, problems = check_setup(_config(config_path))
-    for line in facts:
-        click.echo(line)
-    for line in problems:
-        click.secho(f"problem: {line}", fg="red")
-    if problems:
-        sys.exit(EXIT_PARTIAL)
-    click.secho("SRI set-up OK", fg="green")
-
-
-@sri.command("resend")
-@click.argument("number")
-@_sri_output
-@config_option
-@registry_option
-@friendly
-def sri_resend(number, output, config_path, registry_url) -> None:
-    """Resend a parked document under the same number and key, rebuilt from the current config.
-
-    \b
-    Example:
-      massinvoice sri resend 001-001-000004561
-    """
-    from massinvoice.invoice.einvoice.sri.state import requeue
-
-    def work(flow):
-        requeue(flow.registry, number)
-        return flow.run([number])
-
-    _sri_run(config_path, registry_url, output, work)
-
-
-@sri.command("ride")
-@click.argument("number")
-@_sri_output
-@config_option
-@registry_option
-@friendly
-def sri_ride(number, output, config_path, registry_url) -> None:
-    """Write the RIDE and authorised XML of an authorised document where they are missing.
-
-    \b
-    Example:
-      massinvoice sri ride 001-001-000004561 -o rides/
-    """
-    from massinvoice.invoice.einvoice.sri import flow as sri_flow
-    from massinvoice.registry.numbering import Registry
-
-    config = _config(config_path)
-    with Registry(registry_url or config.registry_url) as reg:
-        flow = sri_flow.required(config, reg, fallback_dir=Path(output) if output else None)
-        written = flow.write_files(number)
-    for path in written:
-        click.echo(f"wrote {path}")
-    if not written:
-        click.echo(f"the RIDE and XML of {number} are already written")
-
-
-@sri.command("list")
-@config_option
-@registry_option
-@friendly
-def sri_list(config_path, registry_url) -> None:
-    """List SRI documents: number, state, clave de acceso, the SRI's last message."""
-    from massinvoice.invoice.einvoice.sri.state import documents
-    from massinvoice.registry.numbering import Registry
-
-    config = _config(config_path)
-    with Registry(registry_url or config.registry_url) as reg:
-        docs = documents(reg)
-    for d in docs:
-        last = "; ".join(map(str, d.messages)) or d.last_error
-        click.echo(f"{d.number:<20} {d.kind:<16} {d.state:<10} {d.clave}  {last}")
-    click.echo(f"{len(docs)} SRI documents")
-
-
-@main.command("credit-note")
-@click.argument("number")
-@click.option("--reason", required=True, help="Why (the SRI's 'motivo', printed on the RIDE).")
-@click.option("--lines", default="", metavar="1,3",
-              help="Credit only these lines of the invoice (default: all of it).")  # fmt: skip
-@_sri_output
-@config_option
-@registry_option
-@friendly
-def credit_note(number, reason, lines, output, config_path, registry_url) -> None:
-    """SRI (Ecuador): a signed, authorised nota de crédito for an authorised invoice.
-
-    \b
-    Example:
-      massinvoice credit-note 001-001-000004561 --reason "flores congeladas" --lines 2
-    """
-    from massinvoice.invoice.einvoice.sri.state import create_credit_note
-
-    try:
-        positions = [int(x) for x in lines.replace(" ", "").split(",") if x]
-    except ValueError:
-        raise click.BadParameter(f"{lines!r} is not a list of line numbers like 1,3",
-                                 param_hint="--lines") from None  # fmt: skip
-
-    def work(flow):
-        note = create_credit_note(flow.registry, flow.settings, number, reason=reason,
-                                  positions=positions)  # fmt: skip
-        click.echo(f"credit note {note.number} for invoice {number} ({note.clave})")
-        return flow.run([note.number])
-
-    _sri_run(config_path, registry_url, output, work)
+    click.echo(say("watch_stopped", lang, passes=count(passes, "pass", lang)))

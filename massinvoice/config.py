@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from massinvoice.problems import CONFIG, ConfigError, Problem
+from massinvoice.problems import CONFIG, Code, ConfigError, Problem
 from massinvoice.text import email_addresses
 
 CONFIG_NAME = "massinvoice.toml"
@@ -212,7 +212,7 @@ def load_config(path: str | Path | None = None, *, search: bool = True) -> Confi
     except FileNotFoundError:
         raise ConfigError(
             Problem(
-                "config_missing",
+                Code.CONFIG_MISSING,
                 "config file not found",
                 name,
                 level=CONFIG,
@@ -222,7 +222,7 @@ def load_config(path: str | Path | None = None, *, search: bool = True) -> Confi
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(
             Problem(
-                "config_syntax",
+                Code.CONFIG_SYNTAX,
                 f"not valid TOML: {exc}",
                 name,
                 level=CONFIG,
@@ -257,7 +257,7 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def bad(self, key: str, message: str, hint: str = "") -> None:
-        self.problems.append(Problem("config_value", message, self.name, column=key, hint=hint,
+        self.problems.append(Problem(Code.CONFIG_VALUE, message, self.name, column=key, hint=hint,
                                      level=CONFIG))  # fmt: skip
 
     def unknown(self, key: str, known: Iterable[str], where: str = "") -> None:
@@ -538,7 +538,7 @@ def check_seller(config: Config) -> None:
     ]
     if blanks:
         raise ConfigError(
-            Problem("seller_placeholder",
+            Problem(Code.SELLER_PLACEHOLDER,
                     f"the seller's {' and '.join(blanks)} still {'hold' if len(blanks) > 1 else 'holds'} "
                     "the example values of 'massinvoice init'",
                     str(config.path or CONFIG_NAME), column="[seller]", level=CONFIG,

@@ -271,5 +271,6 @@ class Filters:
         ):
             if values:
                 rows.append((label, ", ".join(values)))
-        rows.append(("status", self.status))
+        if self.status != "all":
+            rows.append(("status", self.status))
         return rows

@@ -482,7 +482,11 @@ def main(argv: list[str] | None = None) -> int:
     """Command line entry point: write the three sample files and print the counts."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--orders", type=int, default=300, help="number of orders (300)")
-    p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent / "massinvoice" / "batch" / "samples",
+    )
     p.add_argument("--seed", type=int, default=2611, help="random seed (2611)")
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
+PACKAGED_SAMPLES = ROOT / "massinvoice" / "batch" / "samples"  # what the demo ships
 
 
 def load_generator():
@@ -42,7 +43,9 @@ format = "001-001-{seq:09d}"
 def workspace(tmp_path: Path) -> Path:
     """A folder with a massinvoice.toml (seller filled in) and a customer directory."""
     (tmp_path / "massinvoice.toml").write_text(SELLER_CONFIG, encoding="utf-8")
-    (tmp_path / "customers.csv").write_text((SAMPLES / "customers.csv").read_text("utf-8"), "utf-8")
+    (tmp_path / "customers.csv").write_text(
+        (PACKAGED_SAMPLES / "customers.csv").read_text("utf-8"), "utf-8"
+    )
     create_registry(tmp_path)
     return tmp_path
 

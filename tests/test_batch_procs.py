@@ -122,7 +122,7 @@ def test_watch_stops_on_sigterm_between_files_never_mid_invoice(folder: Path) ->
     assert "Stopped" in out
     records = issued_records(folder)
     assert sorted(o for r in records for o in r.orders) == sorted(marked), "run finished"
-    day = next((folder / "invoices").iterdir())
+    day = next(next((folder / "invoices").iterdir()).iterdir())  # invoices/<date>/run-.../
     assert list(day.glob("runs/*/register.xlsx")) and list(day.glob("runs/*/report.txt"))
     assert [p.name for p in files(folder, "inbox")] == ["next.xlsx"], "next file left waiting"
     assert files(folder, "selections", "next-selection-*.xlsx") == []

@@ -50,5 +50,7 @@ def test_found_upwards_and_by_environment(tmp_path, monkeypatch):
 def test_sample_config_is_valid():
     from pathlib import Path
 
-    config = load_config(Path(__file__).parent.parent / "samples" / "massinvoice.toml")
+    config = load_config(
+        Path(__file__).parent.parent / "massinvoice" / "batch" / "samples" / "massinvoice.toml"
+    )
     assert config.seller.name and config.seller.tax_id and config.seller.address

@@ -147,7 +147,7 @@ def test_2_after_output_write_failed_the_rerun_records_what_was_issued(workspace
     b = prepare(workspace, 3)
     from massinvoice.invoice import outputs
 
-    def full_disk(path, result):
+    def full_disk(path, result, *language):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     with monkeypatch.context() as m:

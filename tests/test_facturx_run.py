@@ -20,7 +20,8 @@ from massinvoice.problems import InputError
 from massinvoice.read import load_export
 from massinvoice.registry.numbering import Registry
 from massinvoice.select.run import select_orders
-from tests.conftest import SAMPLES, create_registry
+from tests.conftest import PACKAGED_SAMPLES as SAMPLES
+from tests.conftest import create_registry
 from tests.sheet_tools import mark
 
 WANTS_XML = ("BLUMENKONTOR ELBWIESE GMBH", "FLEURS DE L'ÉTANG SARL", "FIORI DEL LAGO SRL")

@@ -166,7 +166,7 @@ def test_price_correction_is_invoiced_and_reported(billing, workspace):
     assert inv.lines[0].unit_price == Decimal("1.234")
     assert [(e.order_no, e.line_no, e.field) for e in result.edits] == [(target, 1, "unit_price")]
     assert re.search(
-        rf"{target}\s+line 1: unit_price .* -> 1.234",
+        rf"{target}\s+line 1: unit price .* -> 1.234",
         result.files["report"].read_text(),
     )
     assert result.control_ok

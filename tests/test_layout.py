@@ -47,7 +47,7 @@ def _stage(module: str) -> str:
         return ""
     top = parts[1]
     if top in BASE or top not in STAGES:
-        return "cli" if top in ("cli", "__main__") else ""
+        return "cli" if top in ("cli", "__main__", "console") else ""
     return top
 
 

@@ -32,7 +32,7 @@ def test_select_20000_orders(workspace: Path) -> None:
     print(f"\nselect: 20,000 orders ({len(rows):,} lines, export made in {made:.0f} s): "
           f"{done.seconds:.1f} s, peak {done.peak_mib:.0f} MiB")  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "Read 20000 orders" in done.stdout
+    assert "Read 20,000 orders" in done.stdout
     assert done.seconds < 300 and done.peak_rss < GIB
 
 

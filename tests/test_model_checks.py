@@ -80,7 +80,8 @@ def test_warnings_cover_what_the_erp_does_not_check():
 def test_strict_refuses_only_chosen_codes():
     ws = checks.order_warnings(order(awb="", lines=[line(unit_price=Decimal(0))]))
     assert [w.code for w in checks.refusals(ws, ["zero_price"])] == ["zero_price"]
-    assert checks.summary(ws) == "missing_awb, zero_price"
+    assert checks.summary(ws) == "no AWB, zero price"  # words, never codes
+    assert checks.summary(ws, "es") == "sin guía madre, precio cero"
 
 
 def test_filters_dates_people_and_status():

@@ -90,7 +90,7 @@ def test_selected_orders_come_back_exactly_as_written(tmp_path: Path) -> None:
 
 
 def test_unclear_select_value_is_a_problem_naming_the_row(sheet: Path) -> None:
-    mark(sheet, {"PO-1001": "maybe", "PO-1003": 0})
+    mark(sheet, {"PO-1001": "maybe", "PO-1003": 2})
     problems = _problems(sheet)["unclear_select"]
     ws = openpyxl.load_workbook(sheet)["Selection"]
     r = row_of(ws, "PO-1001")

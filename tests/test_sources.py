@@ -334,7 +334,7 @@ def test_missing_file_and_lone_path(tmp_path: Path) -> None:
 
 
 def test_samples_read_the_same_in_both_languages() -> None:
-    xlsx, csv = ROOT / "samples" / "orders.xlsx", ROOT / "samples" / "orders_es.csv"
+    xlsx, csv = (ROOT / "massinvoice/batch/samples" / n for n in ("orders.xlsx", "orders_es.csv"))
     if not (xlsx.exists() and csv.exists()):  # pragma: no cover
         pytest.skip("samples not generated")
     english = load_export([xlsx], Config())

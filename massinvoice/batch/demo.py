@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from massinvoice.config import load_config
-from massinvoice.problems import InputError, Problem
+from massinvoice.problems import Code, InputError, Problem
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+SAMPLES = Path(__file__).resolve().parent / "samples"  # package data: there in every install
 
 
 def run_demo(outdir: Path, *, jobs: int = 2, echo: Callable[[str], None] = print) -> int:
@@ -21,8 +21,8 @@ def run_demo(outdir: Path, *, jobs: int = 2, echo: Callable[[str], None] = print
     from massinvoice.select.run import select_orders
 
     if not (SAMPLES / "orders.xlsx").is_file():
-        raise InputError(Problem("no_samples", f"bundled samples not found in {SAMPLES}",
-                                 hint="run the demo from a source checkout (pip install -e .)"))  # fmt: skip
+        raise InputError(Problem(Code.NO_SAMPLES, f"bundled samples not found in {SAMPLES}",
+                                 hint="reinstall massinvoice: its package lost the sample files"))  # fmt: skip
     outdir.mkdir(parents=True, exist_ok=True)
     for name in ("orders.xlsx", "orders_es.csv", "customers.csv", "massinvoice.toml"):
         shutil.copy2(SAMPLES / name, outdir / name)

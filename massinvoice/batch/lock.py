@@ -255,8 +255,7 @@ def ignored(name: str) -> str:
         return "a temporary file"
     if lower.endswith(".error.txt"):
         return "an error note"
-    if Path(lower).suffix not in READABLE:
-        return "not a kind of file massinvoice reads (.xlsx .xlsm .xls .ods .csv .txt .tsv)"
+    # A file of another kind (a PDF, a photo) is not ignored: it goes to errors/ with a note.
     return ""
 
 

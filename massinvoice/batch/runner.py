@@ -46,9 +46,11 @@ from massinvoice.batch.lock import (
 from massinvoice.batch.mailing import send_after_invoice
 from massinvoice.batch.scaffold import FOLDERS, error_note
 from massinvoice.batch.scaffold import init_folder as _init_folder
+from massinvoice.batch.status import clear_old_errors, every_tenth, write_status
 from massinvoice.config import CONFIG_NAME, Config, check_seller, load_config
 from massinvoice.files import atomic_write_text, sha256_file
-from massinvoice.problems import InputError, Problem
+from massinvoice.messages import SKIP_REASONS, count, counts_text, say
+from massinvoice.problems import Code, InputError, Problem
 
 log = logging.getLogger("massinvoice.batch.runner")
 Echo = Callable[[str], None]
@@ -153,6 +155,7 @@ class _Pass:
                  jobs: int, strict: bool, lock: FolderLock) -> None:  # fmt: skip
         self.folder, self.config, self.now, self.echo = folder, config, now, echo
         self.jobs, self.strict, self.lock = jobs, strict, lock
+        self.lang = config.language  # of what people read: the terminal, log and status file
         self.inbox = folder / "inbox"
         self.journal = Journal(folder / ".massinvoice-state")
         self.outcomes: list[FileOutcome] = []
@@ -228,6 +231,7 @@ def run_folder(
             stopped = _run_pass(ctx, settle_seconds, min_age, stop)
         finally:
             lock.release()
+        write_status(folder, config.language, ctx.now, ctx.outcomes)
         if ctx.outcomes:
             counts = Counter(f.outcome for f in ctx.outcomes)
             log.info("pass over: %d done, %d failed, %d waiting", counts["done"], counts["error"],
@@ -239,7 +243,7 @@ def check_folder(folder: Path) -> None:
     """Refuse a folder that was never set up with ``massinvoice init``; add missing subfolders."""
     if not (folder / "inbox").is_dir():
         raise InputError(
-            Problem("not_batch_folder", "not a massinvoice folder (it has no inbox/)", str(folder),
+            Problem(Code.NOT_BATCH_FOLDER, "not a massinvoice folder (it has no inbox/)", str(folder),
                     level="file", hint=f"create one with: massinvoice init {folder}")
         )  # fmt: skip
     for name in FOLDERS:
@@ -289,9 +293,9 @@ def _ready_files(
             continue
         st = path.stat()
         if open_in_office(path):
-            _skip(ctx, path, "open in Excel or LibreOffice; waits until it is closed")
+            _skip(ctx, path, say("b_open", ctx.lang))
         elif time.time() - st.st_mtime < min_age:
-            _skip(ctx, path, "modified moments ago (perhaps still being copied); next pass")
+            _skip(ctx, path, say("b_young", ctx.lang))
         else:
             first[path] = st
     if first and settle > 0:
@@ -303,7 +307,7 @@ def _ready_files(
         except FileNotFoundError:
             continue
         if (again.st_size, again.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
-            _skip(ctx, path, "still being copied (its size or time changed); next pass")
+            _skip(ctx, path, say("b_copying", ctx.lang))
         else:
             ready.append((path, again))
     return ready
@@ -329,7 +333,7 @@ def _handle(ctx: _Pass, path: Path, st: os.stat_result, kind: str) -> FileOutcom
         if record is None:
             record = _plan(ctx, path, sha, kind)
         elif record["state"] == "done":
-            return _finish(ctx, path, st, record, "finished after an interrupted run")
+            return _finish(ctx, path, st, record, say("b_finished", ctx.lang))
         kind = record["kind"]
         archived = ctx.folder / record["archive"]
         copy_verified(path, archived, sha)
@@ -340,7 +344,7 @@ def _handle(ctx: _Pass, path: Path, st: os.stat_result, kind: str) -> FileOutcom
         ctx.journal.save({**record, "state": "done"})
         return _finish(ctx, path, st, record, done.message, done)
     except FileChanged as exc:
-        why = f"{exc}; next pass"
+        why = say("b_changed", ctx.lang, why=exc)
         ctx.say(f"{path.name}: {why}")
         return FileOutcome(path, kind, "skipped", message=why)
     except Exception as exc:
@@ -365,12 +369,9 @@ def _plan(ctx: _Pass, path: Path, sha: str, kind: str) -> dict[str, Any]:
 
 
 def _invoice_folder(ctx: _Pass) -> Path:
-    """invoices/<date>/, or a run-HHMM-<id> folder inside it when that day has one already."""
+    """invoices/<date>/run-HHMM-<id>/: every run its own folder, side by side under its day."""
     day = ctx.folder / "invoices" / f"{ctx.now:%Y-%m-%d}"
-    claimed = {r.get("output") for r in ctx.journal.records()}  # by an interrupted run
-    if not (day.exists() and any(day.iterdir())) and ctx.rel(day) not in claimed:
-        day.mkdir(parents=True, exist_ok=True)
-        return day
+    day.mkdir(parents=True, exist_ok=True)
     sub = day / f"run-{ctx.now:%H%M}-{uuid.uuid4().hex[:6]}"
     sub.mkdir()
     return sub
@@ -401,8 +402,9 @@ def _select(ctx: _Pass, export: Path, out: Path) -> FileOutcome:
         os.replace(result.path, out)
     finally:
         tmp.unlink(missing_ok=True)
-    pre = f", {result.preselected} pre-selected" if result.preselected else ""
-    message = f"selection sheet {ctx.rel(out)} ({result.listed} orders listed{pre})"
+    pre = say("b_preselected", ctx.lang, n=result.preselected) if result.preselected else ""
+    orders = count(result.listed, "order", ctx.lang)
+    message = say("b_selection", ctx.lang, path=ctx.rel(out), orders=orders, pre=pre)
     return FileOutcome(export, "export", "done", (out,), message)
 
 
@@ -411,17 +413,19 @@ def _invoice(ctx: _Pass, sheet: Path, outdir: Path) -> FileOutcome:
 
     check_seller(ctx.config)
     options = InvoiceOptions(jobs=ctx.jobs, strict=ctx.strict, today=ctx.now.date())
-    run = invoice_selection(sheet, outdir, config=ctx.config, options=options)
-    message = f"{len(run.issued)} invoices in {ctx.rel(outdir)}"
+    run = invoice_selection(sheet, outdir, config=ctx.config, options=options,
+                            progress=every_tenth(ctx.say, sheet.name, ctx.lang))  # fmt: skip
+    invoices = count(len(run.issued), "invoice", ctx.lang)
+    message = say("b_invoices", ctx.lang, invoices=invoices, path=ctx.rel(outdir))
     if run.issued:
         first, last = run.issued[0].number, run.issued[-1].number
         message += f" ({first} .. {last})" if first != last else f" ({first})"
     if run.skipped:
-        why = Counter(s.code for s in run.skipped)
-        message += f"; skipped {len(run.skipped)} orders: " + ", ".join(
-            f"{code} {n}" for code, n in why.most_common()
+        why = counts_text(
+            Counter(s.code for s in run.skipped).most_common(), SKIP_REASONS, ctx.lang
         )
-        message += " (reasons in report.txt)"
+        orders = count(len(run.skipped), "order", ctx.lang)
+        message += say("b_skipped", ctx.lang, orders=orders, reasons=why)
     sent = send_after_invoice(ctx.folder, ctx.config, outdir, ctx.now, len(run.issued))
     if sent is not None:
         message += f"; {sent.message}"
@@ -439,7 +443,9 @@ def _finish(ctx: _Pass, path: Path, st: os.stat_result, record: dict[str, Any], 
     else:
         log.warning("%s changed while it was processed: the new version waits", path.name)
     ctx.journal.drop(record)
-    ctx.say(f"{path.name}: {message}; archived as {ctx.rel(archived)}")
+    for old in clear_old_errors(ctx.folder / "errors", path.name):
+        log.info("%s went through: removed %s", path.name, ctx.rel(old))
+    ctx.say(f"{path.name}: " + say("b_archived", ctx.lang, message=message, path=ctx.rel(archived)))
     if done is None:
         output = ctx.folder / record["output"]
         return FileOutcome(path, record["kind"], "done", (output,), message, archived)
@@ -478,13 +484,14 @@ def _fail(ctx: _Pass, path: Path, st: os.stat_result, kind: str, record: dict[st
         note.unlink(missing_ok=True)
         ctx.say(f"{path.name}: failed, and it changed or vanished meanwhile: left as it is",
                 logging.ERROR)  # fmt: skip
-        return FileOutcome(path, kind, "error", message=f"failed (ref {ref}); left in inbox")
+        return FileOutcome(path, kind, "error", message=say("b_left", ctx.lang, ref=ref))
     if isinstance(exc, InputError) and exc.problems:
-        n = len(exc.problems)
-        first = f"{n} problem{'s' if n != 1 else ''}, first: {exc.problems[0].message}"
+        problems = count(len(exc.problems), "problem", ctx.lang)
+        shown = exc.problems[0].render(ctx.lang) if ctx.lang == "es" else exc.problems[0].message
+        first = say("b_first", ctx.lang, problems=problems, message=shown)
     else:
-        first = f"unexpected {type(exc).__name__}: {exc}"
-    message = f"moved to {ctx.rel(target)} ({first}); see {note.name}"
+        first = say("b_unexpected", ctx.lang, error=f"{type(exc).__name__}: {exc}")
+    message = say("b_moved", ctx.lang, path=ctx.rel(target), first=first, note=note.name)
     ctx.say(f"{path.name}: {message}", logging.ERROR)
     return FileOutcome(path, kind, "error", (note,), message, target)
 

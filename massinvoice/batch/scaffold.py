@@ -18,7 +18,7 @@ from massinvoice.config import (
     PLACEHOLDER_TAX_ID,
 )
 from massinvoice.files import atomic_write_text, new_temp_beside
-from massinvoice.problems import ConfigError, InputError
+from massinvoice.problems import CATALOGUE, ConfigError, InputError
 
 CONFIG_TEMPLATE = """\
 # massinvoice configuration. Every setting is optional except [seller], which every invoice needs.
@@ -168,9 +168,9 @@ la revisa cada cierto tiempo. Usted solo pone archivos y los retira.
    exportación más la fecha y la hora, por ejemplo orders-selection-20261126-1405.xlsx.
    La exportación pasa a la carpeta "archive".
 
-3. Abra la hoja de selección en Excel o LibreOffice. Escriba X en la columna "Select" de cada
-   pedido que quiera facturar. Las filas grises dicen INVOICED! (ya facturado) y no se pueden
-   facturar otra vez. Los precios y cantidades se pueden corregir en la hoja "Lines".
+3. Abra la hoja de selección en Excel o LibreOffice. Escriba X en la columna "Seleccionar" de cada
+   pedido que quiera facturar. Las filas grises dicen ¡FACTURADO! y no se pueden
+   facturar otra vez. Los precios y cantidades se pueden corregir en la hoja "Líneas".
    Guárdela como .xlsx.
 
 4. Ponga la hoja guardada otra vez en la carpeta "inbox".
@@ -374,7 +374,11 @@ def error_note(exc: Exception, *, name: str, kind: str, moved_to: str, ref: str,
         lines += ["", t["problems"].format(n=len(problems))]
         for i, p in enumerate(problems[:100], 1):
             file = Path(p.file).name if p.file else ""
-            where = replace(p, file=name if file in aliases else file).where()
+            shown = replace(p, file=name if file in aliases else file)
+            if language == "es" and p.code in CATALOGUE:  # the catalogue's words, the values kept
+                lines.append(f"{i}. {shown.render('es')}")
+                continue
+            where = shown.where()
             lines.append(f"{i}. {where + ': ' if where else ''}{p.message} [{p.code}]")
             if p.hint:
                 lines.append(f"   {t['fix']}: {p.hint}")

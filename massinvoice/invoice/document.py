@@ -19,8 +19,9 @@ from decimal import Decimal
 from typing import Any
 
 from massinvoice.config import Config
+from massinvoice.invoice.shipping import farm_of, shipping_facts
 from massinvoice.model import Customer, Line, Order, money, priced_quantity
-from massinvoice.problems import ROW, InputError, Problem
+from massinvoice.problems import ROW, Code, InputError, Problem
 
 LANGUAGES = ("en", "es")
 PARTIAL_MODES = ("ordered", "packed", "skip")  # 'skip' reaches us only for whole orders
@@ -47,6 +48,7 @@ class InvoiceLine:
     unit_price: Decimal
     amount: Decimal  # quantity x unit_price, rounded half-up to cents
     currency: str
+    farm: str = ""  # the farm that grew it, when the export says
     qty: Decimal | None = None  # the exported quantity, when the export counts in its own unit
 
     @property
@@ -104,6 +106,8 @@ class Invoice:
     partial: str = "ordered"  # how partially packed orders were invoiced
     remaining: tuple[InvoiceLine, ...] = ()  # not yet packed, left to invoice (partial='packed')
     market: str = ""
+    # export-invoice fields the export carries: (field, value), see invoice/shipping.py
+    shipping: tuple[tuple[str, str], ...] = ()
 
     @property
     def tax_total(self) -> Decimal:
@@ -137,6 +141,7 @@ class Invoice:
             sales_reps=tuple(d["sales_reps"]),
             lines=tuple(_line_from_dict(x) for x in d["lines"]),
             remaining=tuple(_line_from_dict(x) for x in d.get("remaining", ())),
+            shipping=tuple((str(k), str(v)) for k, v in d.get("shipping", ())),
             boxes_by_type=tuple((str(t), int(n)) for t, n in d["boxes_by_type"]),
             fulls=Decimal(d["fulls"]),
             subtotal=Decimal(d["subtotal"]),
@@ -218,6 +223,7 @@ def compose_invoice(
         partial="packed" if partial == "packed" else "ordered",
         remaining=tuple(remaining),
         market=", ".join(_unique(o.market for o in orders)),
+        shipping=shipping_facts(orders),
     )
 
 
@@ -231,13 +237,13 @@ def _one_currency_and_customer(
         line.currency or order.currency for order in orders for line in order.lines
     )
     if len(currencies) > 1:
-        problems.append(_problem(first, "mixed_currency",
+        problems.append(_problem(first, Code.MIXED_CURRENCY,
             f"orders {', '.join(o.order_no for o in orders)} mix currencies "
             f"({', '.join(currencies)}); one invoice has one currency",
             "invoice them apart, or correct the currency in the Lines sheet"))  # fmt: skip
     bills = _unique(o.bill_customer for o in orders)
     if len(bills) > 1:
-        problems.append(_problem(first, "mixed_customers",
+        problems.append(_problem(first, Code.MIXED_CUSTOMERS,
             f"orders {', '.join(o.order_no for o in orders)} have different bill customers "
             f"({', '.join(bills)})", "group orders by bill customer"))  # fmt: skip
     return currencies[0] if currencies else config.currency
@@ -286,6 +292,7 @@ def _invoice_line(line: Line, currency: str, config: Config) -> InvoiceLine:
         unit_price=line.unit_price if line.unit_price is not None else Decimal(0),
         amount=line.computed_amount,
         currency=currency,
+        farm=farm_of(line),
         qty=None if line.qty is None else Decimal(line.qty),
     )
 
@@ -303,7 +310,7 @@ def _split(
     if bunch_rest or stem_rest:
         row = line.source.row if line.source else None
         problems.append(Problem(
-            "uneven_boxes",
+            Code.UNEVEN_BOXES,
             f"order {order.order_no} line {line.line_no}: {line.bunches} bunches / {line.stems} "
             f"stems do not split evenly over {line.boxes} boxes, so its {packed} packed boxes "
             "cannot be invoiced alone",

@@ -30,6 +30,7 @@ from massinvoice import __version__
 from massinvoice.config import Config
 from massinvoice.files import atomic_path, atomic_write_bytes, atomic_write_text
 from massinvoice.invoice.lines_csv import write_invoices_csv
+from massinvoice.messages import FIELDS, say, skip_reason, warning_text, word
 from massinvoice.select.checks import summary
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def write_outputs(
         "manifest": out / "manifest.json",
         "index": result.outdir / INDEX,
     }
-    write_register(files["register"], result)
+    write_register(files["register"], result, config.language)
     atomic_write_text(files["report"], report_text(result, selection, config))
     files["invoices"] = write_invoices_csv(out, result.invoices)
     if options.merged and result.issued:
@@ -171,7 +172,7 @@ def manifest(result: RunResult, selection: Selection) -> dict[str, Any]:
     }
 
 
-def write_register(path: Path, result: RunResult) -> None:
+def write_register(path: Path, result: RunResult, language: str = "en") -> None:
     """register.xlsx: one row per invoice, then the skipped orders and the price edits."""
     invoices = {inv.number: inv for inv in result.invoices}
     warnings_by_order: dict[str, list] = {}
@@ -186,9 +187,8 @@ def write_register(path: Path, result: RunResult) -> None:
     money = book.add_format({"num_format": "#,##0.00"})
     date = book.add_format({"num_format": "yyyy-mm-dd"})
 
-    sheet = book.add_worksheet("Invoices")
-    columns = ["Invoice #", "Date", "Orders", "Bill Customer", "Ship Customer", "Currency",
-               "Subtotal", "Total", "File", "SHA-256", "Warnings", "Note"]  # fmt: skip
+    sheet = book.add_worksheet(say("reg_invoices", language))
+    columns = say("reg_invoice_cols", language).split("|")
     widths = [20, 11, 28, 30, 30, 9, 13, 13, 26, 18, 40, 22]
     _header(sheet, columns, widths, head)
     for r, i in enumerate(result.issued, 1):
@@ -205,35 +205,35 @@ def write_register(path: Path, result: RunResult) -> None:
         sheet.write_string(r, 8, pdf_place(i.file, result.outdir))
         sheet.write_string(r, 9, i.sha256)
         sheet.write_string(
-            r, 10, summary(w for o in i.orders for w in warnings_by_order.get(o, []))
+            r, 10, summary((w for o in i.orders for w in warnings_by_order.get(o, [])), language)
         )
-        sheet.write_string(r, 11, _note(i))
+        sheet.write_string(r, 11, _note(i, language))
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(1, len(result.issued)), len(columns) - 1)
 
-    skipped = book.add_worksheet("Skipped")
-    _header(skipped, ["Order #", "Reason code", "Reason"], [18, 14, 90], head)
+    skipped = book.add_worksheet(say("reg_skipped", language))
+    _header(skipped, say("reg_skipped_cols", language).split("|"), [18, 14, 90], head)
     for r, s in enumerate(result.skipped, 1):
         skipped.write_string(r, 0, s.order_no)
         skipped.write_string(r, 1, s.code)
-        skipped.write_string(r, 2, s.reason)
+        skipped.write_string(r, 2, skip_reason(s.code, s.reason, language))
 
-    edits = book.add_worksheet("Edits")
-    _header(edits, ["Order #", "Line", "Field", "Was", "Now"], [18, 6, 14, 14, 14], head)
+    edits = book.add_worksheet(say("reg_edits", language))
+    _header(edits, say("reg_edits_cols", language).split("|"), [18, 6, 14, 14, 14], head)
     for r, e in enumerate(result.edits, 1):
         edits.write_string(r, 0, e.order_no)
         edits.write_number(r, 1, e.line_no)
-        edits.write_string(r, 2, e.field)
+        edits.write_string(r, 2, word(FIELDS, e.field, language))
         edits.write_string(r, 3, str(e.old))
         edits.write_string(r, 4, str(e.new))
     book.close()
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def _note(issued: Any) -> str:
+def _note(issued: Any, language: str = "en") -> str:
     if issued.adopted:
-        return "issued by an interrupted run, recorded here"
-    return "finished for an interrupted run" if issued.recovered else ""
+        return say("note_adopted", language)
+    return say("note_recovered", language) if issued.recovered else ""
 
 
 def _header(sheet: Any, columns: list[str], widths: list[int], fmt: Any) -> None:
@@ -244,59 +244,62 @@ def _header(sheet: Any, columns: list[str], widths: list[int], fmt: Any) -> None
 
 def report_text(result: RunResult, selection: Selection, config: Config) -> str:
     """The run's plain-text report: what was issued, skipped and why, checks and edits."""
+    lang = config.language
     lines: list[str] = []
     add = lines.append
-    title = "massinvoice run report" + (
-        " (DRY RUN: drafts only, no number taken)" if result.dry_run else ""
-    )
+
+    def section(key: str, **values: object) -> None:
+        add(say(key, lang, **values))
+        add("-" * 60)
+
+    title = say("report_title", lang) + (say("report_dry", lang) if result.dry_run else "")
     add(title)
     add("=" * len(title))
-    add(f"Selection sheet : {Path(selection.path).name} (sha256 {selection.sha256[:16]}…)")
-    add(f"Run             : {result.run_id}")
-    add(f"Output folder   : {result.outdir}")
-    add(f"Run records     : {result.records}")
-    add(f"Selected orders : {result.selected}")
-    add(f"Invoices issued : {len(result.issued)}")
-    add(f"Orders skipped  : {len(result.skipped)}")
+    add(say("report_sheet", lang, name=Path(selection.path).name, sha=selection.sha256[:16]))
+    add(say("report_run", lang, run=result.run_id))
+    add(say("report_outdir", lang, outdir=result.outdir))
+    add(say("report_records", lang, records=result.records))
+    add(say("report_selected", lang, n=result.selected))
+    add(say("report_issued", lang, n=len(result.issued)))
+    add(say("report_skipped", lang, n=len(result.skipped)))
     add("")
-    add("Control totals (before taxes), selected = issued + skipped")
-    add("-" * 60)
-    for customer, currency, sel, iss, skp, diff in result.control_rows():
-        mark = (
-            "ok" if diff == 0 else ("left to invoice" if result.partial == "packed" else "MISMATCH")
-        )
-        add(f"  {customer[:34]:<34} {currency:<4} selected {sel:>12,.2f}  issued {iss:>12,.2f}  "
-            f"skipped {skp:>12,.2f}  {mark}{'' if diff == 0 else f' {diff:,.2f}'}")  # fmt: skip
+    section("report_control")
+    left_key = "report_row_left" if result.partial == "packed" else "report_row_mismatch"
     totals: dict[str, list[Decimal]] = {}
-    for _, currency, sel, iss, skp, _ in result.control_rows():
-        t = totals.setdefault(currency, [Decimal(0)] * 3)
-        t[0] += sel
-        t[1] += iss
-        t[2] += skp
-    for currency, (sel, iss, skp) in sorted(totals.items()):
-        add(
-            f"  {'ALL':<34} {currency:<4} selected {sel:>12,.2f}  issued {iss:>12,.2f}  skipped {skp:>12,.2f}"
+    for customer, currency, sel, iss, skp, diff in result.control_rows():
+        mark = say("report_row_ok" if diff == 0 else left_key, lang)
+        row = say(
+            "report_row", lang, sel=f"{sel:>12,.2f}", iss=f"{iss:>12,.2f}", skp=f"{skp:>12,.2f}"
         )
-    add(
-        f"  Control: {'OK, every selected amount is issued or skipped with a reason' if result.control_ok else 'CHECK THE DIFFERENCES ABOVE'}"
-    )
+        add(
+            f"  {customer[:34]:<34} {currency:<4} {row}  {mark}{'' if diff == 0 else f' {diff:,.2f}'}"
+        )
+        t = totals.setdefault(currency, [Decimal(0)] * 3)
+        t[0], t[1], t[2] = t[0] + sel, t[1] + iss, t[2] + skp
+    for currency, (sel, iss, skp) in sorted(totals.items()):
+        row = say(
+            "report_row", lang, sel=f"{sel:>12,.2f}", iss=f"{iss:>12,.2f}", skp=f"{skp:>12,.2f}"
+        )
+        add(f"  {say('report_all', lang):<34} {currency:<4} {row}")
+    add("  " + say("report_control_ok" if result.control_ok else "report_control_check", lang))
     add("")
     if result.issued:
-        add("Invoices")
-        add("-" * 60)
+        section("report_invoices")
         for i in result.issued:
-            note = f"  ({_note(i)}: {pdf_place(i.file, result.outdir)})" if i.recovered else ""
+            note = (
+                f"  ({_note(i, lang)}: {pdf_place(i.file, result.outdir)})" if i.recovered else ""
+            )
             add(f"  {i.number:<22} {i.bill_customer[:30]:<30} {i.currency} {i.total:>12,.2f}  "
                 f"{', '.join(i.orders)}{note}")  # fmt: skip
         add("")
     left = [inv for inv in result.invoices if inv.remaining]
     if left:
-        add("Left to invoice: boxes not packed yet (--partial packed invoiced packed boxes only)")
-        add("-" * 60)
+        section("report_left")
+        stems = say("report_stems", lang)
         for inv in left:
             for r in inv.remaining:
                 add(f"  {r.order_no:<20} {r.boxes:>4} {r.box_type:<3} {r.product[:40]:<40} "
-                    f"{r.stems:>7,} stems  {inv.currency} {r.amount:>10,.2f}")  # fmt: skip
+                    f"{r.stems:>7,} {stems}  {inv.currency} {r.amount:>10,.2f}")  # fmt: skip
         add("")
     if result.sri:
         add("SRI electronic invoices (Ecuador): legal once AUTORIZADO")
@@ -304,22 +307,21 @@ def report_text(result: RunResult, selection: Selection, config: Config) -> str:
         lines += result.sri
         add("")
     if result.skipped:
-        add("Skipped orders and why")
-        add("-" * 60)
+        section("report_skipped_why")
         for s in result.skipped:
-            add(f"  {s.order_no:<20} [{s.code}] {s.reason}")
+            add(f"  {s.order_no:<20} [{s.code}] {skip_reason(s.code, s.reason, lang)}")
         add("")
     if result.edits:
-        add("Corrections made in the sheet (used on the invoices)")
-        add("-" * 60)
+        section("report_edits")
         for e in result.edits:
-            add(f"  {e.order_no:<20} line {e.line_no}: {e.field} {e.old} -> {e.new}")
+            edit = say("report_edit", lang, line=e.line_no, field=word(FIELDS, e.field, lang),
+                       old=e.old, new=e.new)  # fmt: skip
+            add(f"  {e.order_no:<20} {edit}")
         add("")
     if result.warnings:
-        add("Warnings (invoiced anyway; --strict refuses: " + ", ".join(config.strict) + ")")
-        add("-" * 60)
+        section("report_warnings", strict=" ".join(f"[{c}]" for c in config.strict))
         for w in result.warnings:
-            add(f"  {w.order_no:<20} [{w.code}] {w.message}")
+            add(f"  {w.order_no:<20} [{w.code}] {warning_text(w.code, w.message, w.line_no, lang)}")
         add("")
     return "\n".join(lines) + "\n"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -18,7 +19,7 @@ from massinvoice.files import exit_with, write_once_bytes
 from massinvoice.invoice.document import Invoice
 from massinvoice.invoice.einvoice.facturx import PDF_VARIANT, embed, wants_facturx
 from massinvoice.invoice.render import Renderer
-from massinvoice.problems import InputError, Problem
+from massinvoice.problems import Code, InputError, Problem
 
 Done = Callable[[Invoice, bool, str, str], None]  # invoice, recovered, file, sha256
 
@@ -47,6 +48,9 @@ def init_worker(config: Config, parent: int | None = None) -> None:
     would already name another)."""
     global _worker_renderer
     if parent is not None:
+        # Ctrl-C is the run's to handle (it stops handing out work); a render in progress
+        # finishes its file instead of dying half-way.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         exit_with(parent)
     _worker_renderer = Renderer(config)
 
@@ -57,7 +61,7 @@ def start_renderer(config: Config) -> None:
         init_worker(config)
     except Exception as exc:
         raise InputError(
-            Problem("renderer_failed", f"cannot prepare the invoice template: "
+            Problem(Code.RENDERER_FAILED, f"cannot prepare the invoice template: "
                     f"{type(exc).__name__}: {exc}", str(config.template_dir or "templates"),
                     level="file", hint="check the template folder and its fonts, and that the "
                     "temporary folder has free space; no number was taken")
@@ -115,8 +119,9 @@ def render_all(
                 continue
             done(invoice, recovered, file, sha)
     else:
-        with ProcessPoolExecutor(processes, initializer=init_worker,
-                                 initargs=(config, os.getpid())) as pool:  # fmt: skip
+        pool = ProcessPoolExecutor(processes, initializer=init_worker,
+                                   initargs=(config, os.getpid()))  # fmt: skip
+        try:
             futures = {pool.submit(render_one, inv, path): (inv, rec) for inv, path, rec in jobs}
             for future in as_completed(futures):
                 invoice, recovered = futures[future]
@@ -133,3 +138,7 @@ def render_all(
                             other.cancel()
                     continue
                 done(invoice, recovered, file, sha)
+        except BaseException:  # Ctrl-C: hand out no more work; what is not done stays pending
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()

@@ -35,6 +35,15 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from massinvoice.collector import collector_paused
 from massinvoice.config import Config, Seller
 from massinvoice.invoice.document import LANGUAGES, Invoice, InvoiceLine
+from massinvoice.invoice.printed import (
+    CONTENT_MM,
+    country_name,
+    decimals,
+    fit,
+    payment_terms,
+    price_places,
+    tax_name,
+)
 from massinvoice.invoice.words import amount_in_words
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -45,12 +54,6 @@ PAPER = {"A4": "A4", "Letter": "letter"}
 FIGURE_SPACE = "\u2007"  # as wide as a digit
 
 log = logging.getLogger(__name__)
-
-
-def decimals(value: Decimal, low: int, high: int) -> int:
-    """How many decimals ``value`` needs, kept between ``low`` and ``high``."""
-    exponent = value.normalize().as_tuple().exponent
-    return min(high, max(low, -exponent if isinstance(exponent, int) else 0))
 
 
 class FetchRefused(PermissionError):
@@ -116,13 +119,14 @@ class Formatter:
     def amount(self, value: Decimal, currency: str) -> str:
         return f"{currency} {self.money(value)}"
 
-    def price(self, value: Decimal, align: int = 0) -> str:
-        """A unit price with its own precision (2 to 6 decimals: 0.35, 0.275).
+    def price(self, value: Decimal, align: int = 0, places: int = 0) -> str:
+        """A unit price with its own precision (2 to 6 decimals: 0.35, 0.275; ``places`` when
+        the line's printed math needs more).
 
         ``align`` pads with figure spaces to that many decimals, so that the decimal points of
         a right-aligned column line up while each price keeps its own precision.
         """
-        places = decimals(value, 2, 6)
+        places = places or decimals(value, 2, 6)
         text = format_decimal(value, format="#,##0." + "0" * places, locale=self.language)
         return text + FIGURE_SPACE * max(0, align - places)
 
@@ -146,6 +150,7 @@ def load_labels(language: str, folders: Iterable[Path] = (TEMPLATES,)) -> dict[s
         path = folder / f"labels_{language}.toml"
         if path.is_file():
             labels.update(tomllib.loads(path.read_text(encoding="utf-8")))
+    labels.setdefault("language", language)
     return labels
 
 
@@ -212,7 +217,7 @@ class Renderer:
         seller, cur = self.config.seller, invoice.currency
         # decimals that the price and fulls columns line up on
         align = (
-            max((decimals(x.unit_price, 2, 6) for x in invoice.lines), default=2),
+            max((price_places(x) for x in invoice.lines), default=2),
             max((decimals(x.fulls, 2, 3) for x in invoice.lines), default=2),
         )
         boxes = " · ".join(f"{t or '?'}\u00a0{f.integer(n)}" for t, n in invoice.boxes_by_type)
@@ -232,6 +237,7 @@ class Renderer:
             "contact": _contact(seller, labels),
             "logo_url": self.logo.as_uri() if self.logo else "",
             "bill_lines": _bill_to(invoice, labels),
+            "destination": country_name(invoice.market, lang) if invoice.market else "",
             "facts": _facts(invoice, labels, f, seller.country),
             "groups": _line_groups(invoice, labels, f, align),
             "sums": {
@@ -239,7 +245,8 @@ class Renderer:
                 "fulls": f.decimal(invoice.fulls, align[1]),
                 "bunches": f.integer(invoice.bunches),
                 "stems": quantity,
-                "subtotal": f.money(invoice.subtotal),
+                "subtotal": (subtotal := f.money(invoice.subtotal)),
+                "subtotal_fit": fit(subtotal, CONTENT_MM * 0.10 - 1.5, 7.5, bold=True),
             },
             "closing": _closing(invoice, labels, f, boxes or "—", quantity),
             "words": amount_in_words(invoice.total, cur, lang),
@@ -279,7 +286,10 @@ def _bill_to(invoice: Invoice, labels: Labels) -> list[str]:
     customer = invoice.customer
     if customer is None:
         return []
-    lines = [*customer.address, *(x for x in (customer.city, customer.country) if x)]
+    country = (
+        country_name(customer.country, labels.get("language", "en")) if customer.country else ""
+    )
+    lines = [*customer.address, *(x for x in (customer.city, country) if x)]
     if customer.tax_id:
         lines.append(f"{labels['tax_id']}: {customer.tax_id}")
     if customer.email:
@@ -296,12 +306,19 @@ def _facts(
     invoice: Invoice, labels: Labels, f: Formatter, origin: str
 ) -> list[list[tuple[str, str]]]:
     """The key-facts grid, four to a row; an unknown value shows as a dash."""
+    shipping = dict(invoice.shipping)
+    place = shipping.pop("incoterm_place", "")
+    if "destination_country" in shipping:
+        shipping["destination_country"] = ", ".join(
+            country_name(c.strip(), labels.get("language", "en"))
+            for c in shipping["destination_country"].split(",")
+        )
     facts = [
         ("order_no", ", ".join(invoice.order_nos)),
         ("customer_po", ", ".join(invoice.customer_pos)),
         ("sales_rep", ", ".join(invoice.sales_reps)),
-        ("payment_terms", invoice.payment_terms),
-        ("incoterm", invoice.incoterm),
+        ("payment_terms", payment_terms(invoice.payment_terms, labels)),
+        ("incoterm", f"{invoice.incoterm} {place}".strip() if invoice.incoterm else place),
         ("currency", invoice.currency),
         ("cargo_agency", invoice.cargo_agency),
         ("flight_date", f.date(invoice.flight_date)),
@@ -309,6 +326,7 @@ def _facts(
         ("hawb", invoice.hawb),
         ("dae", invoice.dae),
         ("origin", origin),
+        *shipping.items(),  # weights, pieces, airline, flight, airports, phyto, destination
     ]
     cells = [(labels[key], value or "—") for key, value in facts]
     return [cells[i : i + 4] for i in range(0, len(cells), 4)]
@@ -340,7 +358,7 @@ def _closing(
     ]
     right = [
         (labels["subtotal"], f.money(invoice.subtotal), ""),
-        *((t.name, f.money(t.amount), "") for t in invoice.taxes),
+        *((tax_name(t.name, labels), f.money(t.amount), "") for t in invoice.taxes),
         (f"{labels['total']} {invoice.currency}", f.money(invoice.total), " grand"),
     ]
     # quantities from the top, money to the bottom: TOTAL sits on the last row
@@ -348,9 +366,10 @@ def _closing(
     left += [("", "")] * (n - len(left))
     right = [("", "", "")] * (n - len(right)) + right
     return [
-        {"k": k, "v": v, "rk": rk, "rv": rv, "cls": cls}
+        {"k": k, "v": v, "rk": rk, "rv": rv, "cls": cls,
+         "fit": fit(rv, 30, 8.8 if cls else 7.5, bold=bool(cls))}
         for (k, v), (rk, rv, cls) in zip(left, right, strict=True)
-    ]
+    ]  # fmt: skip
 
 
 def _count(value: int | Decimal, f: Formatter) -> str:
@@ -366,12 +385,16 @@ def _row(x: InvoiceLine, labels: Labels, f: Formatter, align: tuple[int, int]) -
         "box_type": x.box_type,
         "fulls": f.decimal(x.fulls, align[1]),
         "product": x.product,
+        "farm": x.farm,
         "length": f"{x.length} cm" if x.length.isdigit() else x.length,
         "hs_code": x.hs_code,
         "bunches": f.integer(x.bunches),
         "stems_per_bunch": f.integer(x.stems_per_bunch) if x.stems_per_bunch else "",
         "stems": _count(x.qty, f) if x.qty is not None else f.integer(x.stems),
         "unit": labels.get(f"unit_{x.unit}", x.unit),
-        "unit_price": f.price(x.unit_price, align[0]),
-        "amount": f.money(x.amount),
+        "unit_price": (price := f.price(x.unit_price, align[0], price_places(x))),
+        "amount": (amount := f.money(x.amount)),
+        # the price and amount columns (8.5% and 10% of the table, less padding), at 7.5pt
+        "price_fit": fit(price, CONTENT_MM * 0.085 - 2, 7.5),
+        "amount_fit": fit(amount, CONTENT_MM * 0.10 - 1.5, 7.5),
     }

@@ -34,6 +34,7 @@ from massinvoice.invoice import pool as render_pool
 from massinvoice.invoice.document import Invoice, compose_invoice
 from massinvoice.invoice.einvoice.facturx import einvoice_problems
 from massinvoice.invoice.einvoice.sri import flow as sri_flow
+from massinvoice.invoice.glyphs import glyph_warnings
 from massinvoice.invoice.records import (
     InvoiceOptions,
     Issued,
@@ -44,7 +45,7 @@ from massinvoice.invoice.records import (
     skipped_totals,
 )
 from massinvoice.model import Customer, Order, OrderWarning, Status
-from massinvoice.problems import CONFIG, ConfigError, InputError, Problem, RegistryError
+from massinvoice.problems import CONFIG, Code, ConfigError, InputError, Problem, RegistryError
 from massinvoice.read import load_customers, load_export
 from massinvoice.readback.selection import Selection, read_selection
 from massinvoice.registry.holders import lookalike_reason
@@ -106,7 +107,7 @@ def _prepare(selection_path: Path, outdir: Path, config: Config) -> Selection:
     reason = check_writable(outdir)
     if reason:
         raise InputError(
-            Problem("output_not_writable", f"cannot write to the output folder: {reason}",
+            Problem(Code.OUTPUT_NOT_WRITABLE, f"cannot write to the output folder: {reason}",
                     str(outdir), level="file", hint="choose another folder with -o, or fix its permissions")
         )  # fmt: skip
     sweep_temps(outdir)  # what a killed run of this machine left half-written
@@ -162,6 +163,7 @@ def _plan(
         else:
             ready.append(order)
     drafts = _compose(ready, config, options, customers, partial, skipped)
+    warnings += glyph_warnings(drafts)  # names no installed font can draw
     # Factur-X needs data the PDF can do without: refuse before any number is taken.
     if problems := einvoice_problems(drafts, config):
         raise InputError(problems)
@@ -343,7 +345,7 @@ def parse_date_rule(rule: str) -> str:
         dt.date.fromisoformat(rule)
     except ValueError:
         raise InputError(
-            Problem("bad_option", f"--date {rule!r} is not today, ship, flight or YYYY-MM-DD",
+            Problem(Code.BAD_OPTION, f"--date {rule!r} is not today, ship, flight or YYYY-MM-DD",
                     level="file", hint="for example --date 2026-11-20")
         ) from None  # fmt: skip
     return rule
@@ -401,7 +403,7 @@ def _outputs_failed(result: RunResult, exc: OSError, unfinished: int) -> InputEr
                  + (f"{unfinished} unfinished stay pending and the next run finishes them "
                     "with the same numbers" if unfinished else "none is left unfinished"))  # fmt: skip
     return InputError(
-        Problem("output_write_failed",
+        Problem(Code.OUTPUT_WRITE_FAILED,
                 f"cannot write the run's register and report: {exc.strerror or exc}; {state}",
                 str(exc.filename or result.outdir), level="file",
                 hint="free some space (or fix the folder), then run the same command again")
@@ -415,7 +417,7 @@ def _check_config(config: Config) -> None:
         missing.append("address")
     if missing:
         raise ConfigError(
-            Problem("seller_missing", f"the config has no seller {', '.join(missing)}",
+            Problem(Code.SELLER_MISSING, f"the config has no seller {', '.join(missing)}",
                     str(config.path or "<no config file>"), column="[seller]", level=CONFIG,
                     hint="an invoice must say who issues it: fill in [seller] in massinvoice.toml "
                          "(massinvoice init DIR writes a commented example)")

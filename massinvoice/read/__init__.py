@@ -12,7 +12,7 @@ from pathlib import Path
 
 from massinvoice.config import Config
 from massinvoice.model import Order
-from massinvoice.problems import FILE, Problem, raise_if
+from massinvoice.problems import FILE, Code, Problem, raise_if
 from massinvoice.read.customers import load_customers
 from massinvoice.read.export import read_export, read_export_reading, same_content
 from massinvoice.read.guard import ExportFile, describe_sources
@@ -61,7 +61,7 @@ def load_export_readings(
                 first, second = seen[0].source, order.source
                 problems.append(
                     Problem(
-                        "merge_conflict",
+                        Code.MERGE_CONFLICT,
                         f"order {order.order_no} is in {seen[1]} ({first}) and in {name} "
                         f"({second}) with different content",
                         name,

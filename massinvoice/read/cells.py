@@ -14,6 +14,7 @@ import numbers
 import re
 from decimal import Decimal, InvalidOperation
 
+from massinvoice.problems import Code
 from massinvoice.text import fold
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -60,14 +61,14 @@ MAX_MAGNITUDE = 10**12
 
 
 def _too_large(value: object) -> CellError:
-    return CellError("not_a_number", f"{show(value)} is too large for a price, amount or quantity",
+    return CellError(Code.NOT_A_NUMBER, f"{show(value)} is too large for a price, amount or quantity",
                      "check the cell: no price, amount or quantity reaches 1,000,000,000,000")  # fmt: skip
 
 
 def float_to_decimal(value: float) -> Decimal:
     """The decimal a person typed: via repr, so 0.35 stays 0.35 (never ``Decimal(float)``)."""
     if math.isinf(value) or math.isnan(value):
-        raise CellError("not_a_number", f"{value} is not a number")
+        raise CellError(Code.NOT_A_NUMBER, f"{value} is not a number")
     if abs(value) >= MAX_MAGNITUDE:
         raise _too_large(value)
     d = Decimal(repr(value))
@@ -75,7 +76,7 @@ def float_to_decimal(value: float) -> Decimal:
 
 
 def _bad_number(text: str) -> CellError:
-    return CellError("not_a_number", f"{show(text)} is not a number")
+    return CellError(Code.NOT_A_NUMBER, f"{show(text)} is not a number")
 
 
 def number_text(text: str, decimal_comma: bool | None = None) -> Decimal:
@@ -146,12 +147,12 @@ def parse_decimal(value: object, decimal_comma: bool | None = None) -> Decimal |
     if is_empty(value):
         return None
     if isinstance(value, bool):
-        raise CellError("not_a_number", f"{value} is not a number")
+        raise CellError(Code.NOT_A_NUMBER, f"{value} is not a number")
     if isinstance(value, numbers.Integral):
         return parse_decimal(int(value))
     if isinstance(value, numbers.Real):
         return float_to_decimal(float(value))
-    raise CellError("not_a_number", f"{show(value)} is not a number")
+    raise CellError(Code.NOT_A_NUMBER, f"{show(value)} is not a number")
 
 
 def parse_int(value: object) -> int | None:
@@ -167,21 +168,21 @@ def parse_int(value: object) -> int | None:
             raise _too_large(value)
         if value.is_integer():
             return int(value)
-        raise CellError("not_an_integer", f"{value!r} is not a whole number")
+        raise CellError(Code.NOT_AN_INTEGER, f"{value!r} is not a whole number")
     if isinstance(value, str):
         if not value.strip():
             return None
         number = number_text(value, decimal_comma=None)
         if number != number.to_integral_value():
-            raise CellError("not_an_integer", f"{show(value)} is not a whole number")
+            raise CellError(Code.NOT_AN_INTEGER, f"{show(value)} is not a whole number")
         return int(number)
     if is_empty(value):
         return None
     if isinstance(value, bool):
-        raise CellError("not_a_number", f"{value} is not a number")
+        raise CellError(Code.NOT_A_NUMBER, f"{value} is not a number")
     if isinstance(value, numbers.Real):
         return parse_int(float(value))
-    raise CellError("not_a_number", f"{show(value)} is not a number")
+    raise CellError(Code.NOT_A_NUMBER, f"{show(value)} is not a number")
 
 
 # Month names and abbreviations, English and Spanish, folded.
@@ -223,7 +224,7 @@ def _make_date(year: int, month: int, day: int, text: str) -> dt.date:
         return dt.date(year, month, day)
     except ValueError:
         raise CellError(
-            "bad_date", f"{show(text)} is not a real date", "check the day and the month"
+            Code.BAD_DATE, f"{show(text)} is not a real date", "check the day and the month"
         ) from None
 
 
@@ -260,7 +261,7 @@ def date_text(text: str, date_order: str = "dmy") -> dt.date:
         if day and len(day) <= 2:
             return _make_date(_year(years[0]), _MONTHS[months[0]], int(day), text)
     raise CellError(
-        "bad_date",
+        Code.BAD_DATE,
         f"{show(text)} is not a date",
         "write dates as 2026-11-20, 20/11/2026 or 20-Nov-2026, or format the cell as a date",
     )
@@ -270,7 +271,7 @@ def serial_date(serial: float, original: object = None) -> dt.date:
     """An Excel serial day number (1900 system) as a date."""
     if not 1 <= serial <= MAX_SERIAL:
         raise CellError(
-            "bad_date",
+            Code.BAD_DATE,
             f"{show(original if original is not None else serial)} is not a date",
             "format the cell as a date",
         )
@@ -289,7 +290,7 @@ def parse_date(value: object, date_order: str = "dmy") -> dt.date | None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return serial_date(value, value)
-    raise CellError("bad_date", f"{show(value)} is not a date", "format the cell as a date")
+    raise CellError(Code.BAD_DATE, f"{show(value)} is not a date", "format the cell as a date")
 
 
 _UNITS = {
@@ -316,7 +317,7 @@ def parse_unit(value: object) -> str:
     if key in _UNITS:
         return _UNITS[key]
     raise CellError(
-        "bad_unit",
+        Code.BAD_UNIT,
         f"{show(value)} is not a unit",
         "write stem (tallo), bunch (ramo), unit, kg, lb or dozen, or leave empty for stem",
     )

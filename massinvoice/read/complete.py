@@ -12,7 +12,7 @@ import csv
 import io
 from pathlib import Path
 
-from massinvoice.problems import FILE, Problem
+from massinvoice.problems import FILE, Code, Problem
 from massinvoice.read.guard import TEXTS
 
 _TAIL = 1 << 16  # the last lines are in the last 64 KiB of any sane export
@@ -43,7 +43,7 @@ def truncated(path: Path) -> Problem | None:
     if want < 2 or have >= want:
         return None
     return Problem(
-        "truncated",
+        Code.TRUNCATED,
         f"the file is cut short: its last line ends without a line break and has {have} of "
         f"{want} fields ({last[-40:]!r})",
         str(path), level=FILE,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from massinvoice.config import Config
 from massinvoice.model import Customer
-from massinvoice.problems import CELL, ROW, Problem, raise_if
+from massinvoice.problems import CELL, ROW, Code, Problem, raise_if
 from massinvoice.read import convert
 from massinvoice.read.cells import cell_text, is_empty
 from massinvoice.read.guard import ReadError
@@ -76,7 +76,7 @@ def load_customers(path: Path, config: Config) -> dict[str, Customer]:
 
     for field, a, b in header.duplicates:
         problem(
-            "duplicate_header",
+            Code.DUPLICATE_HEADER,
             f"columns {header.column(a)} and {header.column(b)} both mean {field}",
             header.row + 1,
             field,
@@ -102,7 +102,7 @@ def load_customers(path: Path, config: Config) -> dict[str, Customer]:
         if not name:
             if any(not is_empty(c) for c in cells[i]):
                 problem(
-                    "missing_value",
+                    Code.MISSING_VALUE,
                     "this row has data but no customer name",
                     row,
                     "name",
@@ -113,7 +113,7 @@ def load_customers(path: Path, config: Config) -> dict[str, Customer]:
         language = fold(texts.get("language", empty)[i])
         if language and language not in _LANGUAGES:
             problem(
-                "bad_value",
+                Code.BAD_VALUE,
                 f"{texts['language'][i]!r} is not a language we print invoices in",
                 row,
                 "language",
@@ -125,7 +125,7 @@ def load_customers(path: Path, config: Config) -> dict[str, Customer]:
             flag = flag[:-2]
         if flag not in _YES and flag not in _NO:
             problem(
-                "bad_value",
+                Code.BAD_VALUE,
                 f"{flag!r} is not yes or no",
                 row,
                 "einvoice",
@@ -149,7 +149,7 @@ def load_customers(path: Path, config: Config) -> dict[str, Customer]:
                 continue
             if key in rows_of and out[key] is not customer:
                 problem(
-                    "duplicate_customer",
+                    Code.DUPLICATE_CUSTOMER,
                     f"{key!r} is already used by the customer on row {rows_of[key]}",
                     row,
                     field,

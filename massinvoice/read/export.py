@@ -18,7 +18,7 @@ from typing import Any
 from massinvoice.collector import collector_paused
 from massinvoice.config import Config
 from massinvoice.model import Line, Order, Source
-from massinvoice.problems import CELL, FILE, HEADER, ROW, SHEET, Problem
+from massinvoice.problems import CELL, FILE, HEADER, ROW, SHEET, Code, Problem
 from massinvoice.read import convert
 from massinvoice.read.complete import truncated
 from massinvoice.read.guard import ReadError
@@ -156,7 +156,7 @@ def _cap(problems: list[Problem], file: str) -> list[Problem]:
     rest = problems[MAX_PROBLEMS:]
     codes = ", ".join(sorted({p.code for p in rest}))
     more = Problem(
-        "more_problems",
+        Code.MORE_PROBLEMS,
         f"... and {len(rest)} more problems ({codes})",
         file,
         hint="fix the problems listed, then read the file again to see the rest",
@@ -206,7 +206,7 @@ class _Build:
         h = self.header
         for field, a, b in h.duplicates:
             self.problem(
-                "duplicate_header",
+                Code.DUPLICATE_HEADER,
                 f"columns {column_letter(a)} {h.labels[a]!r} and {column_letter(b)} "
                 f"{h.labels[b]!r} both mean {label(field)}",
                 h.row + 1, b,
@@ -229,7 +229,7 @@ class _Build:
                          continuation=self.profile.continuation, grouped=self.profile.grouped)  # fmt: skip
         for i in plan.unnumbered:
             self.problem(
-                "missing_order_no", "this row has data but no order number", first_row + i,
+                Code.MISSING_ORDER_NO, "this row has data but no order number", first_row + i,
                 order_col,
                 "fill in the order number; if the row belongs to the order above, read the "
                 "file with its ERP's --profile (see 'massinvoice inspect')",
@@ -238,7 +238,7 @@ class _Build:
         if not plan.rows:
             if not self.problems:
                 self.problem(
-                    "no_data", f"the header is on row {h.row + 1} but no order line follows it",
+                    Code.NO_DATA, f"the header is on row {h.row + 1} but no order line follows it",
                     h.row + 1, None, "export the orders again, with their lines", SHEET,
                 )  # fmt: skip
             return [], _cap(self.problems, self.file), self.reading(plan.kinds)
@@ -301,7 +301,7 @@ class _Build:
 
             def unknown(pos: int, text: str) -> None:
                 self.problem(
-                    "bad_status", f"status {text!r} is not one the {self.profile.title} "
+                    Code.BAD_STATUS, f"status {text!r} is not one the {self.profile.title} "
                     "profile knows", sheet_rows[pos], j,
                     f"say what it means under [status] in the config: invoiced = [{text!r}] "
                     f"(or partly_invoiced, not_invoiced, delivered, partly_delivered)", CELL,
@@ -319,7 +319,7 @@ class _Build:
             if field in fields:
                 numbers, bad = percents(data[:, fields[field]], comma)
                 for pos in bad:
-                    self.problem("not_a_number", "not a percentage", sheet_rows[pos],
+                    self.problem(Code.NOT_A_NUMBER, "not a percentage", sheet_rows[pos],
                                  fields[field], "write a number from 0 to 100", CELL)  # fmt: skip
                 target.append([_percent_say(p, full, part, none) for p in numbers])
         quantities = _quantities(v) if {"invoiced_qty", "delivered_qty"} & set(fields) else []
@@ -354,7 +354,7 @@ class _Build:
             for field, p, q in conflicts:
                 what = label(field)
                 self.problem(
-                    "conflicting_order",
+                    Code.CONFLICTING_ORDER,
                     f"order {number}: rows {sheet_rows[p]} and {sheet_rows[q]} disagree on the "
                     f"{what}: {v[field][p]!r} vs {v[field][q]!r}",
                     sheet_rows[q], fields[field],
@@ -364,7 +364,7 @@ class _Build:
                 )  # fmt: skip
             if not head["bill_customer"]:
                 self.problem(
-                    "missing_value", f"order {number} has no bill customer",
+                    Code.MISSING_VALUE, f"order {number} has no bill customer",
                     sheet_rows[positions[0]], fields.get("bill_customer"),
                     "fill in the bill customer on the order's rows", ROW,
                 )  # fmt: skip
@@ -435,7 +435,7 @@ class _Build:
             for line, row in zip(lines, sheet_rows, strict=True):
                 if line.amount is None:
                     self.problem(
-                        "missing_value", f"order {line.order_no}: this line has no amount, and the "
+                        Code.MISSING_VALUE, f"order {line.order_no}: this line has no amount, and the "
                         "export no price column", row, self.fields["amount"],
                         "fill in the line's amount, or export the unit price too", ROW,
                     )  # fmt: skip

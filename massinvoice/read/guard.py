@@ -28,7 +28,7 @@ from python_calamine import SheetTypeEnum, load_workbook
 
 from massinvoice.config import Limits
 from massinvoice.files import exit_with, sha256_file
-from massinvoice.problems import FILE, SHEET, Problem
+from massinvoice.problems import FILE, SHEET, Code, Problem
 
 MIB = 1024 * 1024
 SPREADSHEETS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -72,10 +72,10 @@ def engine_error(exc: BaseException, file: str, sheet: str | None = None) -> Rea
         raise exc
     text = " ".join(str(exc).split())[:200] or type(exc).__name__
     if any(w in text.lower() for w in ("password", "encrypt")):
-        return fail("encrypted", "the workbook is password-protected", file, ENCRYPTED_HINT)
+        return fail(Code.ENCRYPTED, "the workbook is password-protected", file, ENCRYPTED_HINT)
     where = f" (sheet {sheet!r})" if sheet else ""
     return fail(
-        "corrupt",
+        Code.CORRUPT,
         f"the workbook cannot be read{where}: {text}",
         file,
         "open it in Excel or LibreOffice and save it again as .xlsx",
@@ -98,7 +98,7 @@ def check_file(path: Path, limits: Limits) -> tuple[str, bytes]:
     suffix = path.suffix.lower()
     if suffix not in SPREADSHEETS | TEXTS:
         raise fail(
-            "unsupported_format",
+            Code.UNSUPPORTED_FORMAT,
             f"{suffix or 'a file without extension'} is not a format we read",
             name,
             "export as .xlsx, .xls, .ods or .csv",
@@ -108,19 +108,19 @@ def check_file(path: Path, limits: Limits) -> tuple[str, bytes]:
         with open(path, "rb") as f:
             head = f.read(8192)
     except FileNotFoundError:
-        raise fail("not_found", "the file does not exist", name, "check the path") from None
+        raise fail(Code.NOT_FOUND, "the file does not exist", name, "check the path") from None
     except OSError as exc:
         raise fail(
-            "unreadable",
+            Code.UNREADABLE,
             f"the file cannot be opened: {exc.strerror}",
             name,
             "check that it is a file, that you may read it, and that no program holds it",
         ) from None
     if size == 0 or (suffix in TEXTS and not head.strip()):
-        raise fail("empty_file", "the file is empty", name, "export the orders again")
+        raise fail(Code.EMPTY_FILE, "the file is empty", name, "export the orders again")
     if size > limits.max_file_mb * MIB:
         raise fail(
-            "too_large",
+            Code.TOO_LARGE,
             f"the file is {size / MIB:.0f} MB, over the limit of {limits.max_file_mb} MB",
             name,
             "export a shorter date range, or raise [limits] max_file_mb in the config",
@@ -131,15 +131,15 @@ def check_file(path: Path, limits: Limits) -> tuple[str, bytes]:
         # Excel wraps a password-protected .xlsx in an OLE2 container (with this stream); an
         # OLE2 file that is not that may be an old .xls under a new name: read by content.
         if suffix != ".xls" and _contains(path, "EncryptedPackage".encode("utf-16-le")):
-            raise fail("encrypted", "the workbook is password-protected", name, ENCRYPTED_HINT)
+            raise fail(Code.ENCRYPTED, "the workbook is password-protected", name, ENCRYPTED_HINT)
         return ("spreadsheet" if suffix == ".xls" else "ole2"), head
     if suffix in ZIPPED or head.startswith(ZIP):  # an .xlsx named .xls: read by content
         if not head.startswith(ZIP):
-            raise fail("corrupt", _not_a_workbook(head, suffix), name, RESAVE_HINT)
+            raise fail(Code.CORRUPT, _not_a_workbook(head, suffix), name, RESAVE_HINT)
         _check_zip(path, limits)
         return "spreadsheet", head
     if head.lstrip()[:1] == b"<" or head.startswith(b"%PDF") or b"\x00" in head:
-        raise fail("corrupt", _not_a_workbook(head, suffix), name, RESAVE_HINT)
+        raise fail(Code.CORRUPT, _not_a_workbook(head, suffix), name, RESAVE_HINT)
     return "text", head  # a tab-separated text file named .xls, as some ERPs write
 
 
@@ -168,12 +168,12 @@ def _check_zip(path: Path, limits: Limits) -> None:
             infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise fail(
-            "corrupt", f"the workbook is damaged or incomplete ({exc})", name, RESAVE_HINT
+            Code.CORRUPT, f"the workbook is damaged or incomplete ({exc})", name, RESAVE_HINT
         ) from None
     total = sum(i.file_size for i in infos)
     if total > limits.max_uncompressed_mb * MIB:
         raise fail(
-            "too_large",
+            Code.TOO_LARGE,
             f"the workbook expands to {total / MIB:.0f} MB, over the limit of "
             f"{limits.max_uncompressed_mb} MB",
             name,
@@ -182,7 +182,7 @@ def _check_zip(path: Path, limits: Limits) -> None:
     for info in infos:
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise fail(
-                "too_large",
+                Code.TOO_LARGE,
                 f"part {info.filename!r} expands {info.file_size // max(info.compress_size, 1)}"
                 f" times (over {MAX_RATIO}): this looks like a zip bomb, not an export",
                 name,
@@ -211,7 +211,7 @@ def read_workbook(path: Path, limits: Limits, *, by_content: bool = False) -> li
             _guard_pool(limits, name)
             .submit(
                 _read_in_worker,
-                str(path),
+                str(Path(path).absolute()),  # the worker keeps the cwd it started with
                 by_content,
                 limits.max_rows,
                 limits.max_columns,
@@ -232,7 +232,7 @@ def read_workbook(path: Path, limits: Limits, *, by_content: bool = False) -> li
         raise ReadError(
             [
                 Problem(
-                    "too_large",
+                    Code.TOO_LARGE,
                     f"{count} {what}, over the limit of {limit}",
                     name,
                     sheet,
@@ -243,13 +243,13 @@ def read_workbook(path: Path, limits: Limits, *, by_content: bool = False) -> li
         )
     sheet, text = payload
     if by_content and sheet is None:
-        raise fail("encrypted", "the workbook is password-protected", name, ENCRYPTED_HINT)
+        raise fail(Code.ENCRYPTED, "the workbook is password-protected", name, ENCRYPTED_HINT)
     raise engine_error(RuntimeError(text), name, sheet)
 
 
 def _over_memory(name: str, limits: Limits) -> ReadError:
     return fail(
-        "too_large",
+        Code.TOO_LARGE,
         f"reading the workbook needs more than the {limits.max_memory_mb} MB allowed",
         name,
         "export fewer rows or sheets, or open it in Excel or LibreOffice and save it again "
@@ -284,7 +284,7 @@ def _guard_pool(limits: Limits, name: str) -> ProcessPoolExecutor:
             except BrokenProcessPool:
                 pool.shutdown(wait=False)
                 raise fail(
-                    "unreadable",
+                    Code.UNREADABLE,
                     "the process that reads workbooks could not start",
                     name,
                     "check the free memory; a script calling massinvoice must start its work "

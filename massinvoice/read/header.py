@@ -227,3 +227,33 @@ def looks_like_header(header: Header | None, required: Sequence[str] = REQUIRED)
     if header is None:
         return False
     return len(header.missing(required)) < len(required) and len(header.fields) >= 3
+
+
+# --- Export-invoice columns (flower exporters: Ecuador, Colombia) -----------------------------
+# Not fields of an order: read as the lines' extra columns (kept as exported, carried to the
+# Lines sheet), and printed by the invoice when present (massinvoice/invoice/shipping.py).
+# fmt: off
+SHIPPING_ALIASES: dict[str, tuple[str, ...]] = {
+    "incoterm_place": ("Incoterm Place", "Named Place", "Place", "Lugar Incoterm", "Lugar"),
+    "gross_weight": ("Gross Weight", "Gross Wt", "GW", "Peso Bruto", "Peso Bruto Kg"),
+    "net_weight": ("Net Weight", "Net Wt", "NW", "Peso Neto", "Peso Neto Kg"),
+    "pieces": ("Pieces", "Pcs", "Bultos", "Total Piezas"),  # "Piezas" alone means boxes
+    "airline": ("Airline", "Carrier", "Aerolínea", "Aerolinea"),
+    "flight_no": ("Flight", "Flight #", "Flight No", "Flight Number", "Vuelo", "Nº Vuelo"),
+    "origin_airport": ("Origin Airport", "Airport of Departure", "Aeropuerto Origen",
+                       "Aeropuerto de Salida"),
+    "destination_airport": ("Destination Airport", "Airport of Destination",
+                            "Aeropuerto Destino", "Aeropuerto de Destino"),
+    "phyto": ("Phytosanitary", "Phyto", "Phyto Certificate", "Phytosanitary Certificate",
+              "Fitosanitario", "Certificado Fitosanitario"),
+    "destination_country": ("Destination Country", "Country of Destination", "País Destino",
+                            "Pais Destino", "País de Destino"),
+    "farm": ("Farm", "Grower", "Finca", "Productor"),
+}
+# fmt: on
+_SHIPPING_BY_ALIAS = {header_key(a): f for f, aliases in SHIPPING_ALIASES.items() for a in aliases}
+
+
+def shipping_field(header: str) -> str | None:
+    """The export-invoice field an extra column's header names, if any."""
+    return _SHIPPING_BY_ALIAS.get(header_key(header))

@@ -21,7 +21,7 @@ import pandas as pd
 
 from massinvoice.collector import collector_paused
 from massinvoice.config import Limits
-from massinvoice.problems import HEADER, Problem
+from massinvoice.problems import HEADER, Code, Problem
 from massinvoice.read.guard import (
     MIB,
     RESAVE_HINT,
@@ -104,7 +104,7 @@ def decode_text(data: bytes, file: str) -> str:
     """UTF-8 (with or without BOM), else cp1252; anything else is a 'wrong encoding'."""
     hint = "save the file as CSV UTF-8 (or Windows-1252) from Excel or LibreOffice"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
-        raise fail("wrong_encoding", "the file is UTF-16 or binary, not a text csv", file, hint)
+        raise fail(Code.WRONG_ENCODING, "the file is UTF-16 or binary, not a text csv", file, hint)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -113,7 +113,7 @@ def decode_text(data: bytes, file: str) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
         raise fail(
-            "wrong_encoding",
+            Code.WRONG_ENCODING,
             f"the file is neither UTF-8 nor Windows-1252 ({exc.reason})",
             file,
             hint,
@@ -180,10 +180,10 @@ def text_sheet(path: Path, limits: Limits, aliases: AliasTable, required: Sequen
         count = _count_csv(text, delimiter) if text.count("\n") >= limits.max_rows else 0
         rows = _parse_csv(text, delimiter) if count <= limits.max_rows else []
     except csv.Error as exc:
-        raise fail("corrupt", f"the csv cannot be read: {exc}", name, RESAVE_HINT) from None
+        raise fail(Code.CORRUPT, f"the csv cannot be read: {exc}", name, RESAVE_HINT) from None
     if max(count, len(rows)) > limits.max_rows:
         raise fail(
-            "too_large",
+            Code.TOO_LARGE,
             f"{max(count, len(rows))} rows, over the limit of {limits.max_rows}",
             name,
             "export fewer rows, or raise [limits] max_rows in the config",
@@ -191,7 +191,7 @@ def text_sheet(path: Path, limits: Limits, aliases: AliasTable, required: Sequen
     width = max((len(r) for r in rows), default=0)
     if width > limits.max_columns:
         raise fail(
-            "too_large",
+            Code.TOO_LARGE,
             f"{width} columns, over the limit of {limits.max_columns}",
             name,
             "export fewer columns, or raise [limits] max_columns in the config",
@@ -243,7 +243,7 @@ def locate(
         raise ReadError(missing_columns(near[0], near[1], near[2], near[3]))
     if not any_cells:
         raise fail(
-            "empty_file",
+            Code.EMPTY_FILE,
             f"the workbook has no filled cells; it is not an {what}",
             name,
             "export the file again, or check that you picked the right one",
@@ -254,7 +254,7 @@ def locate(
     raise ReadError(
         [
             Problem(
-                "no_header",
+                Code.NO_HEADER,
                 f"no header row found in {first} (looked at: {sheets_text}); "
                 f"this does not look like an {what}",
                 name,
@@ -278,7 +278,7 @@ def missing_columns(
     found = ", ".join(repr(label) for label in header.labels if label) or "nothing"
     return [
         Problem(
-            "missing_column",
+            Code.MISSING_COLUMN,
             f"no column for {label(field)} in the header on row {header.row + 1} (found: {found})",
             sheet.file,
             sheet.name,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from massinvoice.model import Line, Order, Source
-from massinvoice.problems import CELL, HEADER, ROW, SHEET, Problem
+from massinvoice.problems import CELL, HEADER, ROW, SHEET, Code, Problem
 from massinvoice.read.cells import cell_text
 from massinvoice.select.cells import FoundSheet, NotANumber, cell_number
 from massinvoice.select.labels import EDITABLE, LINES_COLUMNS, pick
@@ -53,7 +53,7 @@ class Collector:
 
     def twice(self, sheet: FoundSheet, key: str, columns: dict[str, tuple[str, str]]) -> None:
         self.problem(
-            "duplicate_column", f"two columns are headed {pick(columns[key], 'en')!r}",
+            Code.DUPLICATE_COLUMN, f"two columns are headed {pick(columns[key], 'en')!r}",
             sheet=sheet.name, row=sheet.header + 1, hint="rename or delete your copy", level=HEADER,
         )  # fmt: skip
 
@@ -79,7 +79,7 @@ class LinesReader(Collector):
         missing = [k for k in needed if k not in sheet.cols]
         for key in missing:
             self.problem(
-                "missing_column", f"sheet {sheet.name!r} has no column {LINES_COLUMNS[key][0]!r}",
+                Code.MISSING_COLUMN, f"sheet {sheet.name!r} has no column {LINES_COLUMNS[key][0]!r}",
                 sheet=sheet.name, row=sheet.header + 1, hint="restore the column", level=HEADER,
             )  # fmt: skip
         for key in needed:
@@ -117,7 +117,7 @@ class LinesReader(Collector):
                 as_written.fingerprint() != ref["fingerprint"]
             ):
                 self.problem(
-                    "changed_cells",
+                    Code.CHANGED_CELLS,
                     f"order {order_no}: cells other than prices and quantities were changed on "
                     f"sheet {sheet.name!r} (species, variety, length, box type, unit or currency)",
                     sheet=sheet.name, hint="undo that change, or " + NEW_SELECTION, level=ROW,
@@ -139,7 +139,7 @@ class LinesReader(Collector):
             where = {"sheet": sheet.name, "row": r, "level": ROW}
             if order_no not in originals:
                 self.problem(
-                    "unknown_order", f"order {order_no!r} was not in this selection when it was made",
+                    Code.UNKNOWN_ORDER, f"order {order_no!r} was not in this selection when it was made",
                     **where, hint="lines cannot be added to a selection",
                 )  # fmt: skip
                 continue
@@ -149,19 +149,19 @@ class LinesReader(Collector):
                 number = None
             if number is None or number != number.to_integral_value():
                 self.problem(
-                    "line_added", f"order {order_no}: line number {cell_text(row[lc])!r} is not one of its lines",
+                    Code.LINE_ADDED, f"order {order_no}: line number {cell_text(row[lc])!r} is not one of its lines",
                     **where, hint="lines cannot be added; we never invoice a line the export did not have",
                 )  # fmt: skip
                 continue
             line_no = int(number)
             if line_no not in originals[order_no]:
                 self.problem(
-                    "line_added", f"order {order_no} has no line {line_no} in the export",
+                    Code.LINE_ADDED, f"order {order_no} has no line {line_no} in the export",
                     **where, hint="lines cannot be added; we never invoice a line the export did not have",
                 )  # fmt: skip
             elif line_no in found[order_no]:
                 self.problem(
-                    "line_added",
+                    Code.LINE_ADDED,
                     f"order {order_no} line {line_no} is listed twice (rows {found[order_no][line_no][0]} and {r})",
                     **where, hint="delete the copied row",
                 )  # fmt: skip
@@ -172,7 +172,7 @@ class LinesReader(Collector):
             gone = sorted(set(originals[order_no]) - set(found[order_no]))
             if gone:
                 self.problem(
-                    "line_deleted",
+                    Code.LINE_DELETED,
                     f"order {order_no}: line{'s' if len(gone) > 1 else ''} {', '.join(map(str, gone))} "
                     f"deleted from sheet {sheet.name!r}",
                     sheet=sheet.name, level=SHEET,
@@ -212,7 +212,7 @@ class LinesReader(Collector):
             expected = values["bunches"] * values["stems_per_bunch"]
             if values["stems"] != expected:
                 self.problem(
-                    "stems_mismatch",
+                    Code.STEMS_MISMATCH,
                     f"order {order_no} line {line_no}: stems {values['stems']} is not bunches "
                     f"{values['bunches']} x stems/bunch {values['stems_per_bunch']} = {expected}",
                     sheet=sheet.name, row=r, hint="correct one of the three", level=ROW,
@@ -226,7 +226,10 @@ class LinesReader(Collector):
             bunches=values["bunches"], stems_per_bunch=values["stems_per_bunch"],
             stems=values["stems"], unit=_text(row[cols["unit"][0]]) or "stem",
             unit_price=values["unit_price"], min_price=_decimal(orig["min_price"]),
-            amount=_decimal(orig["amount"]), currency=_text(row[cols["currency"][0]]),
+            # The exported amount describes the line as exported: a corrected line is a
+            # correction (listed in the report), never checked against its new price or quantity.
+            amount=None if changed else _decimal(orig["amount"]),
+            currency=_text(row[cols["currency"][0]]),
             qty=_decimal(orig.get("qty", "")),  # a quantity in units or kilos, as exported
             extra=tuple((h, _text(row[c])) for h, c in extras.items()),
             source=Source(self.name, sheet.name, r),
@@ -234,7 +237,7 @@ class LinesReader(Collector):
         if not changed:
             return line, None
         original = replace(
-            line, unit_price=_decimal(orig["unit_price"]),
+            line, unit_price=_decimal(orig["unit_price"]), amount=_decimal(orig["amount"]),
             **{k: int(orig[k] or 0) for k in changed if k != "unit_price"},
         )  # fmt: skip
         return line, original
@@ -251,7 +254,7 @@ class LinesReader(Collector):
             new = cell_number(raw)
         except NotANumber:
             self.problem(
-                "bad_number", f"{what} {cell_text(raw)!r} is not a number", **where,
+                Code.BAD_NUMBER, f"{what} {cell_text(raw)!r} is not a number", **where,
                 hint="type a number such as 0.35", level=CELL,
             )  # fmt: skip
             return None
@@ -260,14 +263,14 @@ class LinesReader(Collector):
             return None
         if new is None:
             self.problem(
-                "empty_value", f"{what} the cell was emptied", **where,
+                Code.EMPTY_VALUE, f"{what} the cell was emptied", **where,
                 hint="type a value (0 if none)", level=CELL,
             )  # fmt: skip
             return None
         if new < 0 or (field != "unit_price" and new != new.to_integral_value()):
             kind = "a negative number" if new < 0 else "not a whole number"
             self.problem(
-                "bad_number", f"{what} {cell_text(raw)!r} is {kind}", **where, level=CELL,
+                Code.BAD_NUMBER, f"{what} {cell_text(raw)!r} is {kind}", **where, level=CELL,
                 hint="type a whole number of 0 or more" if field != "unit_price" else "",
             )  # fmt: skip
             return None

@@ -23,7 +23,7 @@ from massinvoice.collector import collector_paused
 from massinvoice.config import Config
 from massinvoice.files import sha256_file
 from massinvoice.model import Order, Status
-from massinvoice.problems import CELL, FILE, ROW, InputError, Problem
+from massinvoice.problems import CELL, FILE, ROW, Code, InputError, Problem
 from massinvoice.read.guard import ReadError, check_file, read_workbook
 from massinvoice.readback.lines import NEW_SELECTION, Collector, LineEdit, LinesReader
 from massinvoice.select.cells import (
@@ -113,7 +113,7 @@ class _Reader(Collector):
         state_name = next((n for n in names if fold(n) == STATE_SHEET), None)
         if state_name is None:
             raise self.fail(
-                "not_selection_workbook",
+                Code.NOT_SELECTION_WORKBOOK,
                 "not a selection workbook made by massinvoice (it has no _massinvoice sheet)",
                 "to make one from an order export: massinvoice select EXPORT",
             )
@@ -136,7 +136,7 @@ class _Reader(Collector):
                 lines_sheet = FoundSheet(name, rows, *found)
         if selection is None:
             raise self.fail(
-                "missing_sheet",
+                Code.MISSING_SHEET,
                 "no sheet has the Select and Order # headers of the Selection sheet",
                 "restore the header row, or " + NEW_SELECTION,
             )
@@ -145,7 +145,7 @@ class _Reader(Collector):
         if selected:
             if lines_sheet is None:
                 raise self.fail(
-                    "missing_sheet",
+                    Code.MISSING_SHEET,
                     "no sheet has the Order #, Line and Unit Price headers of the Lines sheet",
                     "restore the header row, or " + NEW_SELECTION,
                 )
@@ -169,7 +169,7 @@ class _Reader(Collector):
     def _open(self) -> tuple[str, dict[str, list[list[Any]]]]:
         """The workbook's hash and its sheets' cells, judged and read by the guard."""
         if not self.path.is_file():
-            raise self.fail("file_missing", "file not found", "check the path")
+            raise self.fail(Code.FILE_MISSING, "file not found", "check the path")
         try:
             check_file(self.path, self.config.limits)
             sha256 = sha256_file(self.path)
@@ -178,7 +178,7 @@ class _Reader(Collector):
             raise InputError(list(exc.problems)) from None
         except OSError as exc:
             raise self.fail(
-                "unreadable",
+                Code.UNREADABLE,
                 f"cannot read the workbook: {exc.strerror or exc}",
                 "check that the file is readable and that no program holds it",
             ) from None
@@ -205,26 +205,29 @@ class _Reader(Collector):
             if not order_no:
                 if mark in ("yes", "unclear"):
                     self.problem(
-                        "no_order", f"row {r} is marked but has no order number", **where, level=ROW
+                        Code.NO_ORDER,
+                        f"row {r} is marked but has no order number",
+                        **where,
+                        level=ROW,
                     )
                 continue
             ref = orders.get(order_no)
             if ref is None:
                 self.problem(
-                    "unknown_order", f"order {order_no!r} was not in this selection when it was made",
+                    Code.UNKNOWN_ORDER, f"order {order_no!r} was not in this selection when it was made",
                     **where, hint="orders cannot be added to a selection; " + NEW_SELECTION, level=ROW,
                 )  # fmt: skip
                 continue
             if order_no in seen:
                 self.problem(
-                    "duplicate_order", f"order {order_no} is listed twice (rows {seen[order_no]} and {r})",
+                    Code.DUPLICATE_ORDER, f"order {order_no} is listed twice (rows {seen[order_no]} and {r})",
                     **where, hint="delete the copied row", level=ROW,
                 )  # fmt: skip
                 continue
             seen[order_no] = r
             if mark == "unclear":
                 self.problem(
-                    "unclear_select", f"unclear Select value {cell_text(value)!r} in row {r}",
+                    Code.UNCLEAR_SELECT, f"unclear Select value {cell_text(value)!r} in row {r}",
                     **where, column=select_label, hint="type X or leave empty", level=CELL,
                 )  # fmt: skip
                 continue

@@ -14,7 +14,7 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from massinvoice.problems import FILE, InputError, Problem
+from massinvoice.problems import FILE, Code, InputError, Problem
 from massinvoice.readback.selection import is_selection_workbook
 from massinvoice.select.labels import SELECT_MARKS, SELECTION_COLUMNS
 from massinvoice.text import fold
@@ -30,7 +30,7 @@ def check_select(exports: Sequence[Path], out: Path, *, force: bool = False) -> 
     target = Path(out).resolve()
     if any(Path(e).resolve() == target for e in exports):
         problems.append(Problem(
-            "output_is_input", "the output would replace the export it is made from", str(out),
+            Code.OUTPUT_IS_INPUT, "the output would replace the export it is made from", str(out),
             level=FILE, hint="give the selection workbook another name with -o"))  # fmt: skip
     elif Path(out).exists() and not force:
         problems += _guard_existing(Path(out))
@@ -41,7 +41,7 @@ def check_select(exports: Sequence[Path], out: Path, *, force: bool = False) -> 
 def _selection_given(path: Path) -> Problem | None:
     if is_selection_workbook(path) or _selection_csv(path):
         return Problem(
-            "selection_given_as_export",
+            Code.SELECTION_GIVEN_AS_EXPORT,
             "this is a selection workbook (made by massinvoice select), not an order export",
             str(path), level=FILE,
             hint="to invoice its marked orders: massinvoice invoice FILE -o FOLDER; to make a "
@@ -72,12 +72,12 @@ def _selection_csv(path: Path) -> bool:
 def _guard_existing(out: Path) -> list[Problem]:
     hint = "choose another name with -o, or add --force to replace it"
     if not is_selection_workbook(out):
-        return [Problem("output_exists", "the output exists and is not a selection workbook: "
+        return [Problem(Code.OUTPUT_EXISTS, "the output exists and is not a selection workbook: "
                         "it is not replaced", str(out), level=FILE, hint=hint)]  # fmt: skip
     marks = _marks(out)
     if marks:
         return [Problem(
-            "output_has_marks",
+            Code.OUTPUT_HAS_MARKS,
             f"the output is a selection workbook with {marks} order(s) marked in its Select "
             "column: replacing it would wipe those marks", str(out), level=FILE,
             hint="invoice it first (massinvoice invoice), or " + hint)]  # fmt: skip

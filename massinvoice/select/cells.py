@@ -15,13 +15,18 @@ from typing import Any
 
 from massinvoice.model import Status
 from massinvoice.read.cells import MAX_MAGNITUDE, cell_text
-from massinvoice.select.labels import INVOICED_MARK, SELECT_MARKS, STATUS_LABELS
+from massinvoice.select.labels import (
+    INVOICED_MARKS,
+    NOT_SELECTED_MARKS,
+    SELECT_MARKS,
+    STATUS_LABELS,
+)
 from massinvoice.text import fold
 
 HEADER_SCAN = 40  # header rows are searched in the first rows of a sheet
 _NUMBER_TEXT = re.compile(r"-?\d+(?:[.,]\d+)?")
 INVOICED_WORDS = frozenset(
-    {fold(INVOICED_MARK)} | {fold(p) for p in STATUS_LABELS[Status.INVOICED]}
+    {fold(m) for m in INVOICED_MARKS} | {fold(p) for p in STATUS_LABELS[Status.INVOICED]}
 )
 
 
@@ -34,11 +39,11 @@ def select_mark(value: object) -> str:
     if value is None or value == "":
         return "no"
     if isinstance(value, bool):
-        return "yes" if value else "unclear"
+        return "yes" if value else "no"
     if isinstance(value, int | float):
-        return "yes" if value == 1 else "unclear"
+        return "yes" if value == 1 else "no" if value == 0 else "unclear"
     folded = fold(value)
-    if not folded:
+    if not folded or folded in NOT_SELECTED_MARKS:
         return "no"
     if folded in INVOICED_WORDS:
         return "invoiced"

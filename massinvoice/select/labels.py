@@ -67,12 +67,31 @@ STATUS_LABELS: dict[Status, tuple[str, str]] = {
     Status.NOT_PACKED: ("NOT PACKED", "SIN EMPACAR"),
 }
 
-# What the Select cell of an invoiced order says (the source ERP's own word, in both languages).
+# What the Select cell of an invoiced order says (the source ERP's own word), by language; read
+# back in either language whatever the workbook's.
 INVOICED_MARK = "INVOICED!"
+INVOICED_MARKS = (INVOICED_MARK, "¡FACTURADO!")
+# Select values that plainly mean "not this one" (folded), read as an empty cell.
+NOT_SELECTED_MARKS = frozenset({"no", "n", "0", "false", "falso", "-"})
 # Select values that mean "invoice this order", folded (case and accents ignored).
 SELECT_MARKS = frozenset({"x", "yes", "y", "si", "1", "true", "✓", "✔"})
 # The same, as typed, for the live count formula (which cannot fold accents).
 SELECT_MARKS_TYPED = ("x", "yes", "y", "si", "sí", "1", "true", "✓", "✔")
+
+# The short words of the Warnings column (the workbook shows words, never codes).
+WARNING_LABELS: dict[str, tuple[str, str]] = {
+    "unconfirmed": ("unconfirmed boxes", "cajas sin confirmar"),
+    "not_packed": ("not packed", "sin empacar"),
+    "partial": ("partly packed", "empacado en parte"),
+    "zero_price": ("zero price", "precio cero"),
+    "under_min": ("under minimum price", "bajo precio mínimo"),
+    "amount_mismatch": ("amount is not qty x price", "valor distinto de cantidad x precio"),
+    "missing_awb": ("no AWB", "sin guía madre"),
+    "missing_dae": ("no DAE", "sin DAE"),
+    "bad_quantity": ("zero or negative quantity", "cantidad cero o negativa"),
+    "mixed_currency": ("several currencies", "varias monedas"),
+    "unknown_customer": ("customer not in directory", "cliente fuera del directorio"),
+}
 
 WARNING_TEXT: dict[str, tuple[str, str]] = {
     "unconfirmed": (
@@ -158,7 +177,7 @@ HOW_TO: tuple[tuple[str, str], ...] = (
     ),
     (
         "2. Gray rows are already invoiced: they say INVOICED! and are never invoiced again.",
-        "2. Las filas grises ya están facturadas: dicen INVOICED! y nunca se facturan otra vez.",
+        "2. Las filas grises ya están facturadas: dicen ¡FACTURADO! y nunca se facturan otra vez.",
     ),
     (
         "3. Prices and quantities (blue cells) may be corrected on the Lines sheet; the invoice "
@@ -208,7 +227,8 @@ STATUS_MEANING: dict[Status, tuple[str, str]] = {
 SELECT_MEANING: tuple[tuple[str, str, str], ...] = (
     ("X", "Invoice this order. Also read as X: x, yes, y, sí, si, 1, true, ✓.",
      "Facturar este pedido. También valen: x, sí, si, yes, y, 1, true, ✓."),
-    ("", "(empty) Do not invoice this order now.", "(vacío) No facturar este pedido ahora."),
+    ("", "(empty) Do not invoice this order now; no, n, 0 and false mean the same.",
+     "(vacío) No facturar este pedido ahora; no, n, 0 y false significan lo mismo."),
     (INVOICED_MARK, "Already invoiced; locked.", "Ya facturado; bloqueado."),
 )  # fmt: skip
 
@@ -229,6 +249,8 @@ def header_keys(columns: dict[str, tuple[str, str]]) -> dict[str, str]:
 
 def describe_filters(pairs: list[tuple[str, str]], language: str) -> str:
     """Filters.describe() as one line: 'ship date: 2026-11-09 to 2026-11-22 · status: all'."""
+    if not pairs:
+        return "ninguno" if language == "es" else "none"
     text = " · ".join(f"{label}: {value}" for label, value in pairs)
     if language != "es":
         return text

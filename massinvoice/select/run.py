@@ -18,7 +18,7 @@ from massinvoice.model import Filters, Order, OrderWarning, order_key
 from massinvoice.read import describe_sources, load_customers, load_export_readings
 from massinvoice.registry.numbering import Registry
 from massinvoice.select import checks
-from massinvoice.select.filters import apply_filters
+from massinvoice.select.filters import apply_filters, resolve_filters
 from massinvoice.select.workbook import SheetSource, write_selection
 from massinvoice.text import fold
 
@@ -100,7 +100,7 @@ def _select_orders(
     invoiced = registry_invoiced(config, registry_url) if use_registry else {}
     orders = mark_registry_invoiced(orders, invoiced)
     held_keys = {order_key(o) for o in invoiced}
-    filters = filters or Filters()
+    filters = resolve_filters(orders, filters or Filters())
     listed = apply_filters(orders, filters)
     customers = load_customers(config.resolve(config.customers), config)
     known = {c.name for c in customers.values()} if customers else None

@@ -26,6 +26,7 @@ from typing import Any
 
 from massinvoice import __version__
 from massinvoice.model import Filters, Order
+from massinvoice.problems import Code
 from massinvoice.read.cells import cell_text
 from massinvoice.select.xmlrows import INT, STR, VALUE, Cell, RowTemplate, SheetRows, number
 
@@ -138,7 +139,7 @@ def state_rows(
 def read_state(rows: Sequence[Sequence[Any]]) -> tuple[dict[str, Any], OrderRecords, LineRecords]:
     """Meta, order records and original line records of the hidden sheet's cells."""
     if not rows or cell_text(rows[0][0]) != STATE_MARK:
-        raise StateError("not_selection_workbook", "the _massinvoice sheet is not one we wrote")
+        raise StateError(Code.NOT_SELECTION_WORKBOOK, "the _massinvoice sheet is not one we wrote")
     raw: dict[str, str] = {}
     for row in rows[1:]:
         key = cell_text(row[0])
@@ -149,7 +150,7 @@ def read_state(rows: Sequence[Sequence[Any]]) -> tuple[dict[str, Any], OrderReco
     if version != str(FORMAT_VERSION):
         newer = version.isdigit() and int(version) > FORMAT_VERSION
         raise StateError(
-            "format_version",
+            Code.FORMAT_VERSION,
             f"made by {'a newer' if newer else 'an older'} massinvoice, format "
             f"{version or '?'} (this one reads format {FORMAT_VERSION})",
         )
@@ -170,7 +171,7 @@ def read_state(rows: Sequence[Sequence[Any]]) -> tuple[dict[str, Any], OrderReco
     except (json.JSONDecodeError, KeyError, ValueError) as exc:
         if isinstance(exc, StateError):
             raise
-        raise StateError("state_damaged", "the _massinvoice sheet was edited") from None
+        raise StateError(Code.STATE_DAMAGED, "the _massinvoice sheet was edited") from None
     return meta, orders, lines
 
 
@@ -188,4 +189,4 @@ def _table(rows: Sequence[Sequence[Any]], marker: str) -> list[dict[str, str]]:
                 cells += [""] * (width - len(cells))
                 out.append(dict(zip(fields[:width], cells, strict=True)))
             return out
-    raise StateError("state_damaged", f"the _massinvoice sheet lost its {marker} table")
+    raise StateError(Code.STATE_DAMAGED, f"the _massinvoice sheet lost its {marker} table")

@@ -19,10 +19,12 @@ from massinvoice.config import WARNING_CODES, Config
 from massinvoice.model import STATUS_FILLS, Status
 from massinvoice.select.labels import (
     HOW_TO,
+    INVOICED_MARKS,
     SELECT_MEANING,
     STATUS_LABELS,
     STATUS_MEANING,
     TEXT,
+    WARNING_LABELS,
     WARNING_TEXT,
     pick,
 )
@@ -131,6 +133,8 @@ def write_legend(ws: Worksheet, styles: Styles, language: str) -> None:
     ws.write_blank(r, 1, None, styles.fmt("h2"))
     r += 1
     for value, en, es in SELECT_MEANING:
+        if value == INVOICED_MARKS[0]:
+            value = pick(INVOICED_MARKS, lang)
         kind = "select_done" if value.endswith("!") else "select"
         status = Status.INVOICED if value.endswith("!") else Status.NOT_PACKED
         ws.write_string(r, 0, value, styles.cell(kind, status))
@@ -140,8 +144,8 @@ def write_legend(ws: Worksheet, styles: Styles, language: str) -> None:
     ws.write_string(r, 0, pick(TEXT["warnings"], lang), styles.fmt("h2"))
     ws.write_blank(r, 1, None, styles.fmt("h2"))
     r += 1
-    for code in WARNING_CODES:
-        ws.write_string(r, 0, code, styles.fmt("code"))
+    for code in WARNING_CODES:  # the words the Warnings column shows, never the codes
+        ws.write_string(r, 0, pick(WARNING_LABELS[code], lang), styles.fmt("code"))
         ws.write_string(r, 1, pick(WARNING_TEXT[code], lang), styles.fmt("para"))
         r += 1
     ws.set_landscape()

@@ -28,10 +28,10 @@ from massinvoice import __version__
 from massinvoice.config import Config
 from massinvoice.files import atomic_path
 from massinvoice.model import Filters, Order, OrderWarning, Status, status_of
-from massinvoice.problems import FILE, InputError, Problem
+from massinvoice.problems import FILE, Code, InputError, Problem
 from massinvoice.select.checks import summary
 from massinvoice.select.labels import (
-    INVOICED_MARK,
+    INVOICED_MARKS,
     LINES_COLUMNS,
     SELECT_MARKS_TYPED,
     SELECTION_COLUMNS,
@@ -145,7 +145,7 @@ def write_selection(
     if n_lines + len(orders) + 20 >= MAX_ROWS:  # the hidden sheet holds both
         raise InputError(
             Problem(
-                "too_many_lines", f"{len(orders):,} orders with {n_lines:,} lines do not fit in "
+                Code.TOO_MANY_LINES, f"{len(orders):,} orders with {n_lines:,} lines do not fit in "
                 "one workbook", level=FILE, hint="narrow the filters (--from/--to, --client ...)",
             )
         )  # fmt: skip
@@ -206,7 +206,7 @@ def _row(
     currency = order.currency or "/".join(order.currencies) or config.currency
     return _Row(
         order, status, currency, sum(amounts, Decimal(0)), fulls,
-        summary(warnings.get(order.order_no, ())), all_ and status is not Status.INVOICED,
+        summary(warnings.get(order.order_no, ()), config.language), all_ and status is not Status.INVOICED,
         boxes, packed, stems, amounts,
     )  # fmt: skip
 
@@ -345,7 +345,7 @@ def _totals(ws, rows, groups, grid: _Grid, styles, lang: str) -> None:
 def _selection_widths(rows, lang: str) -> dict[str, float]:
     """Each column as wide as what it shows, within its cap."""
     widths = {
-        "select": column_width([INVOICED_MARK], pick(SELECTION_COLUMNS["select"], lang)),
+        "select": column_width([pick(INVOICED_MARKS, lang)], pick(SELECTION_COLUMNS["select"], lang)),
         "status": column_width([pick(p, lang) for p in STATUS_LABELS.values()], pick(SELECTION_COLUMNS["status"], lang)),
     }  # fmt: skip
     for key in SELECTION_COLUMNS:
@@ -398,7 +398,7 @@ def _selection_rows(rows, grid: _Grid, styles, lang: str):
 
     def render(strings: Strings) -> Iterator[str]:
         text = strings.text
-        invoiced, marked, empty = text(INVOICED_MARK), text("X"), text("")
+        invoiced, marked, empty = text(pick(INVOICED_MARKS, lang)), text("X"), text("")
         for r, row in enumerate(rows, grid.first):
             o = row.order
             select = marked if row.marked else empty

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from massinvoice.invoice.outputs import RUNS
-from massinvoice.problems import FILE, InputError, Problem
+from massinvoice.problems import FILE, Code, InputError, Problem
 from massinvoice.registry.numbering import InvoiceRecord, Registry
 
 
@@ -42,7 +42,7 @@ def choose(
             record = registry.get(number)
             if record is None or (sha and record.sha256 and sha != record.sha256):
                 what = "is not in" if record is None else "is another invoice (PDF SHA-256) in"
-                problems.append(Problem("unknown_invoice", f"invoice {number} of the run's "
+                problems.append(Problem(Code.UNKNOWN_INVOICE, f"invoice {number} of the run's "
                                         f"manifest {what} this registry", str(run_folder),
                                         level=FILE, hint="use the registry that issued it (--registry)"))  # fmt: skip
             else:
@@ -50,7 +50,7 @@ def choose(
     for number in dict.fromkeys(numbers):
         record = registry.get(number)
         if record is None:
-            problems.append(Problem("unknown_invoice", f"no invoice {number!r} in the registry",
+            problems.append(Problem(Code.UNKNOWN_INVOICE, f"no invoice {number!r} in the registry",
                                     level=FILE, hint="check the number with 'massinvoice registry list'"))  # fmt: skip
         elif number not in found:
             found[number] = Target(record, Path(record.file), record.sha256)
@@ -76,7 +76,7 @@ def _run_invoices(folder: Path) -> list[tuple[str, Path, str]]:
         paths = sorted((folder / RUNS).glob("*/manifest.json"))
         outdir = folder
     if not paths:
-        raise InputError(Problem("no_manifest", "no invoice run recorded here (no runs/*/"
+        raise InputError(Problem(Code.NO_MANIFEST, "no invoice run recorded here (no runs/*/"
                                  "manifest.json)", str(folder), level=FILE,
                                  hint="give the folder that 'massinvoice invoice -o' wrote"))  # fmt: skip
     entries: list[tuple[str, Path, str]] = []
@@ -91,7 +91,7 @@ def _run_invoices(folder: Path) -> list[tuple[str, Path, str]]:
             pdf = place if place.is_absolute() else outdir / place
             entries.append((str(invoice["number"]), pdf, str(invoice.get("sha256", ""))))
     if drafts == len(paths):
-        raise InputError(Problem("draft_run", "this folder holds only dry runs' drafts, which "
+        raise InputError(Problem(Code.DRAFT_RUN, "this folder holds only dry runs' drafts, which "
                                  "are never sent", str(folder), level=FILE))  # fmt: skip
     return entries
 
@@ -103,5 +103,5 @@ def _read(path: Path) -> dict[str, Any]:
             raise TypeError("no list of invoices")
         return data
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(Problem("bad_manifest", f"the run's manifest cannot be read: {exc}",
+        raise InputError(Problem(Code.BAD_MANIFEST, f"the run's manifest cannot be read: {exc}",
                                  str(path), level=FILE)) from None  # fmt: skip

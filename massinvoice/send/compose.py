@@ -24,7 +24,7 @@ from massinvoice.config import Config
 from massinvoice.invoice.document import Invoice
 from massinvoice.invoice.einvoice.cii import due_date
 from massinvoice.invoice.render import Formatter
-from massinvoice.problems import CONFIG, InputError, Problem
+from massinvoice.problems import CONFIG, Code, InputError, Problem
 from massinvoice.text import bare_address
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -131,7 +131,7 @@ class Composer:
                 rendered.append(self.env.get_template(name).render(context))
             except TemplateError as exc:
                 raise InputError(Problem(
-                    "email_template", f"the e-mail template cannot be used: {exc}",
+                    Code.EMAIL_TEMPLATE, f"the e-mail template cannot be used: {exc}",
                     _template_file(self.env, name), level=CONFIG,
                     hint="fix the template, or delete it to use the bundled one",
                 )) from None  # fmt: skip

@@ -17,7 +17,7 @@ from massinvoice.files import atomic_write_bytes, sha256_file
 from massinvoice.invoice.document import Invoice
 from massinvoice.invoice.einvoice.sri.flow import ride_paths
 from massinvoice.model import Customer
-from massinvoice.problems import InputError, Problem
+from massinvoice.problems import Code, InputError, Problem
 from massinvoice.read import load_customers
 from massinvoice.registry.numbering import InvoiceRecord, Registry
 from massinvoice.send.choose import Target, choose
@@ -230,16 +230,16 @@ def _check_settings(config: Config, password: str | None, dry_run: bool) -> None
     smtp = config.smtp
     where = str(config.path or "massinvoice.toml")
     if not (smtp.sender or config.seller.email):
-        raise InputError(Problem("smtp_sender", "no sender address", where, column="smtp.sender",
+        raise InputError(Problem(Code.SMTP_SENDER, "no sender address", where, column="smtp.sender",
                                  level="config", hint="set [smtp] sender or [seller] email"))  # fmt: skip
     if dry_run:
         return
     if not smtp.host:
-        raise InputError(Problem("smtp_missing", "no mail server configured", where,
+        raise InputError(Problem(Code.SMTP_MISSING, "no mail server configured", where,
                                  column="smtp.host", level="config",
                                  hint="add [smtp] with host, port, security and user"))  # fmt: skip
     if smtp.user and password is None and smtp_password(smtp) is None:
-        raise InputError(Problem("smtp_password", f"the environment variable {smtp.password_env} "
+        raise InputError(Problem(Code.SMTP_PASSWORD, f"the environment variable {smtp.password_env} "
                                  f"holding the password of {smtp.user!r} is not set", where,
                                  column="smtp.user", level="config",
                                  hint=f"export {smtp.password_env}=... on this machine (never in the config)"))  # fmt: skip

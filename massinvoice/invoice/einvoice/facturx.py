@@ -27,7 +27,7 @@ from lxml import etree
 from massinvoice.config import Config
 from massinvoice.invoice.document import Invoice
 from massinvoice.invoice.einvoice.cii import NOT_XML, build_xml, country_code, is_country_code
-from massinvoice.problems import CONFIG, ROW, Problem
+from massinvoice.problems import CONFIG, ROW, Code, Problem
 
 PDF_VARIANT = "pdf/a-3b"  # what WeasyPrint renders before the XML goes in
 LEVEL = "en16931"
@@ -69,7 +69,7 @@ class _Gap:
         else:
             source, level = str(config.path or "massinvoice.toml"), CONFIG
         return Problem(
-            "einvoice_missing", f"{label} {shown}: {self.message}", source,
+            Code.EINVOICE_MISSING, f"{label} {shown}: {self.message}", source,
             column=self.column, hint=self.hint, level=level,
         )  # fmt: skip
 

@@ -25,7 +25,7 @@ from massinvoice.invoice.einvoice.cii import NOT_XML
 from massinvoice.invoice.einvoice.sri.clave import FACTURA, split_number
 from massinvoice.invoice.einvoice.sri.settings import SriSettings
 from massinvoice.model import money
-from massinvoice.problems import ROW, InputError, Problem
+from massinvoice.problems import ROW, Code, InputError, Problem
 
 FACTURA_VERSION = "2.1.0"
 IVA = "2"  # SRI's tax code for IVA
@@ -65,33 +65,33 @@ def check_rules(invoice: Invoice, settings: SriSettings) -> list[Problem]:
 
     customer = invoice.customer
     if customer is None or not customer.tax_id.strip():
-        problem("sri_buyer_id", "the buyer has no identification (tax id) for SRI",
+        problem(Code.SRI_BUYER_ID, "the buyer has no identification (tax id) for SRI",
                 "add the customer's tax id to the customer directory")  # fmt: skip
     if not _destination(invoice, settings):
         where = (customer.country if customer else "") or invoice.market or "(none)"
         problem(
-            "sri_country",
+            Code.SRI_COUNTRY,
             f"no SRI country code for {where!r}",
             f'add it under [sri.countries], e.g. "{where}" = "<3-digit SRI code>"',
         )
     for tax in invoice.taxes:
         if tax.rate not in IVA_CODES:
-            problem("sri_tax", f"IVA rate {tax.rate}% has no SRI code",
+            problem(Code.SRI_TAX, f"IVA rate {tax.rate}% has no SRI code",
                     f"use one of {', '.join(str(r) for r in IVA_CODES)}")  # fmt: skip
     for x in invoice.lines:
         if x.unit_price != x.unit_price.quantize(Decimal("0.000001")):
             problem(
-                "sri_price",
+                Code.SRI_PRICE,
                 f"line {x.line_no} of order {x.order_no}: price {x.unit_price}"
                 " has more than 6 decimals",
                 "round the price in the Lines sheet",
             )
     if not invoice.lines:
-        problem("sri_lines", "an SRI invoice needs at least one line", "select another order")
+        problem(Code.SRI_LINES, "an SRI invoice needs at least one line", "select another order")
     try:
         split_number(invoice.number)
     except ValueError as exc:
-        problem("sri_number", str(exc), "fix [series] format in the config")
+        problem(Code.SRI_NUMBER, str(exc), "fix [series] format in the config")
     return problems
 
 

@@ -42,7 +42,7 @@ from massinvoice.invoice.einvoice.sri.state import (
     void_refusal,
     withdraw,
 )
-from massinvoice.problems import CONFIG, FILE, ROW, InputError, Problem
+from massinvoice.problems import CONFIG, FILE, ROW, Code, InputError, Problem
 from massinvoice.registry.numbering import Registry
 from massinvoice.text import safe_filename
 
@@ -86,7 +86,7 @@ class SriFlow:
             problems += check_rules(invoice, self.settings)
             if invoice.date != today:
                 problems.append(Problem(
-                    "sri_date", f"orders {', '.join(invoice.order_nos)}: the SRI takes invoices "
+                    Code.SRI_DATE, f"orders {', '.join(invoice.order_nos)}: the SRI takes invoices "
                     f"dated the day they are sent ({today:%d/%m/%Y} in Ecuador), not "
                     f"{invoice.date:%d/%m/%Y}", hint="invoice with --date today", level=ROW,
                 ))  # fmt: skip
@@ -95,7 +95,7 @@ class SriFlow:
             try:
                 split_number(self.series.number(self.series.start))
             except ValueError as exc:
-                problems.append(Problem("sri_number", str(exc), column="series.format",
+                problems.append(Problem(Code.SRI_NUMBER, str(exc), column="series.format",
                                         level=CONFIG))  # fmt: skip
         if problems:
             raise InputError(problems)
@@ -123,7 +123,7 @@ class SriFlow:
         (after a failure to write them, or a folder moved); NotAuthorised for any other."""
         doc = get_document(self.registry, number)
         if doc is None:
-            raise InputError(Problem("sri_unknown", f"no SRI document {number} in the registry",
+            raise InputError(Problem(Code.SRI_UNKNOWN, f"no SRI document {number} in the registry",
                                      level=FILE, hint="see 'massinvoice sri list'"))  # fmt: skip
         before = len(self.written)
         self._write_authorised(doc)
@@ -166,7 +166,7 @@ def required(config: Config, registry: Registry, *, fallback_dir: Path | None = 
 
 def _no_section(config: Config) -> InputError:
     return InputError(Problem(
-        "sri_off", "the config has no [sri] section", str(config.path or "<no config>"),
+        Code.SRI_OFF, "the config has no [sri] section", str(config.path or "<no config>"),
         column="sri", level=CONFIG, hint="see 'SRI electronic invoices (Ecuador)' in the README "
         "to set it up",
     ))  # fmt: skip
@@ -183,7 +183,7 @@ def before_void(registry: Registry, number: str, *, annulled_on_portal: bool,
         return lambda: ""
     if doc.state == AUTHORISED:
         if not annulled_on_portal:
-            raise InputError(Problem("sri_authorised", void_refusal(doc, today), number,
+            raise InputError(Problem(Code.SRI_AUTHORISED, void_refusal(doc, today), number,
                                      level=FILE))  # fmt: skip
 
         def annul() -> str:
@@ -193,7 +193,7 @@ def before_void(registry: Registry, number: str, *, annulled_on_portal: bool,
         return annul
     if not (doc.state == PARKED or (doc.state == QUEUED and not doc.attempts)):
         raise InputError(Problem(
-            "sri_in_flight", f"invoice {number} is {doc.state} at the SRI and may be authorised "
+            Code.SRI_IN_FLIGHT, f"invoice {number} is {doc.state} at the SRI and may be authorised "
             "there", number, level=FILE, hint="run 'massinvoice sri poll' first, then void it "
             "(or credit it) as its state says",
         ))  # fmt: skip

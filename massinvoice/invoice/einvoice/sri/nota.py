@@ -32,7 +32,7 @@ from massinvoice.invoice.einvoice.sri.comprobante import (
 )
 from massinvoice.invoice.einvoice.sri.settings import SriSettings
 from massinvoice.model import money
-from massinvoice.problems import InputError, Problem
+from massinvoice.problems import Code, InputError, Problem
 
 NOTA_CREDITO_VERSION = "1.1.0"
 
@@ -59,7 +59,7 @@ def compose_credit_note(
     if not reason.strip():
         raise InputError(
             Problem(
-                "sri_reason",
+                Code.SRI_REASON,
                 "a credit note needs its reason (motivo)",
                 hint="say why, e.g. --reason 'flowers arrived frozen'",
             )
@@ -70,7 +70,7 @@ def compose_credit_note(
         if bad:
             raise InputError(
                 Problem(
-                    "sri_lines",
+                    Code.SRI_LINES,
                     f"invoice {invoice.number} has lines 1 to "
                     f"{len(invoice.lines)}, not {', '.join(map(str, bad))}",
                 )

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from massinvoice.problems import CONFIG, ConfigError, Problem
+from massinvoice.problems import CONFIG, Code, ConfigError, Problem
 
 _DATA = "1.2.840.113549.1.7.1"
 _KEY_BAG = "1.2.840.113549.1.12.10.1.1"
@@ -89,7 +89,7 @@ def _same_key(key: object, cert: x509.Certificate) -> bool:
 
 
 def _problem(message: str, hint: str) -> ConfigError:
-    return ConfigError(Problem("sri_p12", message, column="sri.p12", hint=hint, level=CONFIG))
+    return ConfigError(Problem(Code.SRI_P12, message, column="sri.p12", hint=hint, level=CONFIG))
 
 
 # --- just enough DER to find the key bags (and read a name's raw values) -----------------------------------------------------

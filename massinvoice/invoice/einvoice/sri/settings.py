@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from massinvoice.config import Config
-from massinvoice.problems import CONFIG, ConfigError, Problem
+from massinvoice.problems import CONFIG, Code, ConfigError, Problem
 
 PASSWORD_ENV = "MASSINVOICE_SRI_PASSWORD"
 ENDPOINTS = {
@@ -94,11 +94,11 @@ def parse_sri(raw: dict[str, Any], name: str, config: Config | None = None) -> S
     problems: list[Problem] = []
 
     def bad(key: str, message: str, hint: str = "") -> None:
-        problems.append(Problem("config_value", message, name, column=f"sri.{key}", hint=hint,
+        problems.append(Problem(Code.CONFIG_VALUE, message, name, column=f"sri.{key}", hint=hint,
                                 level=CONFIG))  # fmt: skip
 
     if not isinstance(raw, dict):
-        raise ConfigError(Problem("config_value", "[sri] must be a table", name, column="sri",
+        raise ConfigError(Problem(Code.CONFIG_VALUE, "[sri] must be a table", name, column="sri",
                                   level=CONFIG))  # fmt: skip
     if "password" in raw:
         bad("password", "the certificate's password must not be written in the config file",
@@ -182,7 +182,7 @@ def p12_password(settings: SriSettings) -> bytes:
     value = os.environ.get(settings.password_env)
     if value is None:
         raise ConfigError(Problem(
-            "sri_password", f"the environment variable {settings.password_env} is not set",
+            Code.SRI_PASSWORD, f"the environment variable {settings.password_env} is not set",
             column="sri.password_env", level=CONFIG,
             hint="set it to the .p12 certificate's password on the machine that signs",
         ))  # fmt: skip
@@ -195,7 +195,7 @@ def p12_bytes(settings: SriSettings) -> bytes:
         return Path(settings.p12).read_bytes()
     except OSError as exc:
         raise ConfigError(Problem(
-            "sri_p12", f"cannot read the signing certificate {settings.p12!r}: {exc.strerror}",
+            Code.SRI_P12, f"cannot read the signing certificate {settings.p12!r}: {exc.strerror}",
             column="sri.p12", level=CONFIG, hint="set sri.p12 to the .p12 file the BCE or your "
             "certificate provider issued",
         )) from None  # fmt: skip
