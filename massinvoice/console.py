@@ -111,6 +111,8 @@ def print_run(result: Any, lang: str = "en") -> None:
             click.echo(f"  {s.order_no}: {skip_reason(s.code, s.reason, lang)}")
         if len(result.skipped) > 10:
             click.echo(say("more_in_report", lang, more=len(result.skipped) - 10))
+    for line in result.sri[:12]:  # Ecuador's SRI: authorised, parked, waiting
+        click.echo(line)
     if result.edits:
         click.echo(
             say("edits_used", lang, corrections=count(len(result.edits), "correction", lang))

@@ -214,6 +214,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "report_stems": ("stems", "tallos"),
     "report_skipped_why": ("Skipped orders and why", "Pedidos omitidos y por qué"),
+    "report_sri": (
+        "SRI electronic invoices (Ecuador): legal once AUTORIZADO",
+        "Facturas electrónicas del SRI (Ecuador): válidas una vez AUTORIZADAS",
+    ),
     "report_edits": (
         "Corrections made in the sheet (used on the invoices)",
         "Correcciones hechas en la hoja (usadas en las facturas)",

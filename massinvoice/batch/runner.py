@@ -22,7 +22,6 @@ import logging.handlers
 import os
 import signal
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -30,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from massinvoice.batch.inbox import fit_name, free_name, kind_of, ready_files
 from massinvoice.batch.lock import (
     DEFAULT_MAX_AGE,
     FileChanged,
@@ -38,9 +38,7 @@ from massinvoice.batch.lock import (
     Journal,
     copy_verified,
     describe_holder,
-    ignored,
     move_if_unchanged,
-    open_in_office,
     same_file,
 )
 from massinvoice.batch.mailing import send_after_invoice
@@ -176,20 +174,6 @@ class _Pass:
         return fit_name(p.stem, f"-{self.now:%Y%m%d-%H%M%S}{p.suffix}")
 
 
-# A file name's room (255 bytes on every usual file system), less what may be added to it:
-# the error note's suffix and the -2, -3 ... of a name already taken.
-NAME_BYTES = 255 - len(".error.txt") - 6
-
-
-def fit_name(stem: str, tail: str) -> str:
-    """``stem + tail``, the stem shortened (by whole characters) so that the name fits."""
-    room = NAME_BYTES - len(tail.encode())
-    encoded = stem.encode()
-    if len(encoded) > room:
-        stem = encoded[:room].decode("utf-8", "ignore")
-    return stem + tail
-
-
 def run_folder(
     folder: Path,
     *,
@@ -252,10 +236,12 @@ def check_folder(folder: Path) -> None:
 
 def _run_pass(ctx: _Pass, settle: float, min_age: float, stop: threading.Event) -> bool:
     _clean_leftovers(ctx)
-    ready = _ready_files(ctx, settle, min_age, stop)
+    ready, waiting = ready_files(ctx.inbox, settle, min_age, stop, ctx.lang)
+    for path, why in waiting:
+        _skip(ctx, path, why)
     if stop.is_set():
         return True
-    kinds = {p: _kind(p) for p, _ in ready}
+    kinds = {p: kind_of(p) for p, _ in ready}
     # Invoice first, so selection sheets made in the same pass already show those orders gray.
     ready.sort(key=lambda item: (kinds[item[0]] != "selection", item[1].st_mtime_ns))
     for path, st in ready:
@@ -281,48 +267,9 @@ def _clean_leftovers(ctx: _Pass) -> None:
             ctx.journal.drop(record)
 
 
-def _ready_files(
-    ctx: _Pass, settle: float, min_age: float, stop: threading.Event
-) -> list[tuple[Path, os.stat_result]]:
-    """Files of inbox/ to process now; the others are recorded as skipped with the reason."""
-    first: dict[Path, os.stat_result] = {}
-    for path in sorted(ctx.inbox.iterdir()):
-        if not path.is_file() or ignored(path.name):
-            if path.is_file():
-                log.debug("ignored %s: %s", path.name, ignored(path.name))
-            continue
-        st = path.stat()
-        if open_in_office(path):
-            _skip(ctx, path, say("b_open", ctx.lang))
-        elif time.time() - st.st_mtime < min_age:
-            _skip(ctx, path, say("b_young", ctx.lang))
-        else:
-            first[path] = st
-    if first and settle > 0:
-        stop.wait(settle)
-    ready = []
-    for path, st in first.items():
-        try:
-            again = path.stat()
-        except FileNotFoundError:
-            continue
-        if (again.st_size, again.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
-            _skip(ctx, path, say("b_copying", ctx.lang))
-        else:
-            ready.append((path, again))
-    return ready
-
-
 def _skip(ctx: _Pass, path: Path, why: str) -> None:
     ctx.say(f"{path.name}: {why}")
     ctx.outcomes.append(FileOutcome(path, "", "skipped", message=why))
-
-
-def _kind(path: Path) -> str:
-    """selection (a workbook we made, as .xlsx, or re-saved as .ods or .xls) or export."""
-    from massinvoice.readback.selection import is_selection_workbook
-
-    return "selection" if is_selection_workbook(path) else "export"
 
 
 def _handle(ctx: _Pass, path: Path, st: os.stat_result, kind: str) -> FileOutcome:
@@ -353,9 +300,9 @@ def _handle(ctx: _Pass, path: Path, st: os.stat_result, kind: str) -> FileOutcom
 
 def _plan(ctx: _Pass, path: Path, sha: str, kind: str) -> dict[str, Any]:
     """Fix where this input goes and what it makes, before anything is written."""
-    archived = _free(ctx.folder / "archive", ctx.stamp(path.name))
+    archived = free_name(ctx.folder / "archive", ctx.stamp(path.name))
     if kind == "export":
-        output = _free(
+        output = free_name(
             ctx.folder / "selections", fit_name(path.stem, f"-selection-{ctx.now:%Y%m%d-%H%M}.xlsx")
         )
     else:
@@ -375,16 +322,6 @@ def _invoice_folder(ctx: _Pass) -> Path:
     sub = day / f"run-{ctx.now:%H%M}-{uuid.uuid4().hex[:6]}"
     sub.mkdir()
     return sub
-
-
-def _free(folder: Path, name: str) -> Path:
-    """folder/name, or folder/name-2, -3 ... if taken."""
-    p = Path(name)
-    candidate, n = folder / name, 1
-    while candidate.exists():
-        n += 1
-        candidate = folder / f"{p.stem}-{n}{p.suffix}"
-    return candidate
 
 
 def _select(ctx: _Pass, export: Path, out: Path) -> FileOutcome:
@@ -460,7 +397,7 @@ def _fail(ctx: _Pass, path: Path, st: os.stat_result, kind: str, record: dict[st
         log.error("%s [ref %s]: cannot be processed:\n%s", path.name, ref, exc.report())
     else:
         log.exception("%s [ref %s]: unexpected failure", path.name, ref)
-    target = _free(ctx.folder / "errors", ctx.stamp(path.name))
+    target = free_name(ctx.folder / "errors", ctx.stamp(path.name))
     note = target.with_name(target.name + ".error.txt")
     archived = ctx.folder / record["archive"] if record else None
     text = error_note(

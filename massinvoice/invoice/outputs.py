@@ -264,23 +264,7 @@ def report_text(result: RunResult, selection: Selection, config: Config) -> str:
     add(say("report_skipped", lang, n=len(result.skipped)))
     add("")
     section("report_control")
-    left_key = "report_row_left" if result.partial == "packed" else "report_row_mismatch"
-    totals: dict[str, list[Decimal]] = {}
-    for customer, currency, sel, iss, skp, diff in result.control_rows():
-        mark = say("report_row_ok" if diff == 0 else left_key, lang)
-        row = say(
-            "report_row", lang, sel=f"{sel:>12,.2f}", iss=f"{iss:>12,.2f}", skp=f"{skp:>12,.2f}"
-        )
-        add(
-            f"  {customer[:34]:<34} {currency:<4} {row}  {mark}{'' if diff == 0 else f' {diff:,.2f}'}"
-        )
-        t = totals.setdefault(currency, [Decimal(0)] * 3)
-        t[0], t[1], t[2] = t[0] + sel, t[1] + iss, t[2] + skp
-    for currency, (sel, iss, skp) in sorted(totals.items()):
-        row = say(
-            "report_row", lang, sel=f"{sel:>12,.2f}", iss=f"{iss:>12,.2f}", skp=f"{skp:>12,.2f}"
-        )
-        add(f"  {say('report_all', lang):<34} {currency:<4} {row}")
+    lines += _control_lines(result, lang)
     add("  " + say("report_control_ok" if result.control_ok else "report_control_check", lang))
     add("")
     if result.issued:
@@ -302,8 +286,7 @@ def report_text(result: RunResult, selection: Selection, config: Config) -> str:
                     f"{r.stems:>7,} {stems}  {inv.currency} {r.amount:>10,.2f}")  # fmt: skip
         add("")
     if result.sri:
-        add("SRI electronic invoices (Ecuador): legal once AUTORIZADO")
-        add("-" * 60)
+        section("report_sri")
         lines += result.sri
         add("")
     if result.skipped:
@@ -324,6 +307,30 @@ def report_text(result: RunResult, selection: Selection, config: Config) -> str:
             add(f"  {w.order_no:<20} [{w.code}] {warning_text(w.code, w.message, w.line_no, lang)}")
         add("")
     return "\n".join(lines) + "\n"
+
+
+def _control_lines(result: RunResult, lang: str) -> list[str]:
+    """Selected, issued and skipped per customer and currency, then per currency."""
+    lines: list[str] = []
+    add = lines.append
+    left_key = "report_row_left" if result.partial == "packed" else "report_row_mismatch"
+    totals: dict[str, list[Decimal]] = {}
+    for customer, currency, sel, iss, skp, diff in result.control_rows():
+        mark = say("report_row_ok" if diff == 0 else left_key, lang)
+        row = say(
+            "report_row", lang, sel=f"{sel:>12,.2f}", iss=f"{iss:>12,.2f}", skp=f"{skp:>12,.2f}"
+        )
+        add(
+            f"  {customer[:34]:<34} {currency:<4} {row}  {mark}{'' if diff == 0 else f' {diff:,.2f}'}"
+        )
+        t = totals.setdefault(currency, [Decimal(0)] * 3)
+        t[0], t[1], t[2] = t[0] + sel, t[1] + iss, t[2] + skp
+    for currency, (sel, iss, skp) in sorted(totals.items()):
+        row = say(
+            "report_row", lang, sel=f"{sel:>12,.2f}", iss=f"{iss:>12,.2f}", skp=f"{skp:>12,.2f}"
+        )
+        add(f"  {say('report_all', lang):<34} {currency:<4} {row}")
+    return lines
 
 
 def merge_pdfs(files: list[Path], target: Path) -> None:

@@ -7,7 +7,9 @@ English or Spanish. Customers are looked up by their folded name or by their fol
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from massinvoice.config import Config
 from massinvoice.model import Customer
@@ -68,11 +70,10 @@ def load_customers(path: Path, config: Config) -> dict[str, Customer]:
         raise_if(list(exc.problems))
         raise  # pragma: no cover - raise_if always raises here
     problems: list[Problem] = []
-    file, sheet_name = sheet.file, sheet.name
 
     def problem(code: str, message: str, row: int, field: str, hint: str, level: str) -> None:
         column = header.column(header.fields[field])
-        problems.append(Problem(code, message, file, sheet_name, row, column, hint, level))
+        problems.append(Problem(code, message, sheet.file, sheet.name, row, column, hint, level))
 
     for field, a, b in header.duplicates:
         problem(
@@ -93,58 +94,14 @@ def load_customers(path: Path, config: Config) -> dict[str, Customer]:
         for field, values in columns.items()
         if field not in ("address", "einvoice")
     }
-    empty = [""] * len(cells)
     out: dict[str, Customer] = {}
     rows_of: dict[str, int] = {}
     for i in range(len(cells)):
         row = header.row + 2 + i
-        name = texts["name"][i]
-        if not name:
-            if any(not is_empty(c) for c in cells[i]):
-                problem(
-                    Code.MISSING_VALUE,
-                    "this row has data but no customer name",
-                    row,
-                    "name",
-                    "fill in the customer's name, or delete the row",
-                    ROW,
-                )
+        customer = _customer(i, row, cells[i], columns, texts, problem)
+        if customer is None:
             continue
-        language = fold(texts.get("language", empty)[i])
-        if language and language not in _LANGUAGES:
-            problem(
-                Code.BAD_VALUE,
-                f"{texts['language'][i]!r} is not a language we print invoices in",
-                row,
-                "language",
-                "write en (English) or es (Spanish), or leave it empty",
-                CELL,
-            )
-        flag = fold(cell_text(columns["einvoice"][i])) if "einvoice" in columns else ""
-        if flag.endswith(".0"):
-            flag = flag[:-2]
-        if flag not in _YES and flag not in _NO:
-            problem(
-                Code.BAD_VALUE,
-                f"{flag!r} is not yes or no",
-                row,
-                "einvoice",
-                "write yes (sí, x) or no, or leave it empty for no",
-                CELL,
-            )
-        customer = Customer(
-            name=name,
-            code=texts.get("code", empty)[i],
-            tax_id=texts.get("tax_id", empty)[i],
-            address=_address(columns["address"][i]) if "address" in columns else (),
-            city=texts.get("city", empty)[i],
-            country=texts.get("country", empty)[i],
-            email=texts.get("email", empty)[i],
-            language=_LANGUAGES.get(language, ""),
-            payment_terms=texts.get("payment_terms", empty)[i],
-            einvoice=flag in _YES,
-        )
-        for key, field in ((fold(name), "name"), (fold(customer.code), "code")):
+        for key, field in ((fold(customer.name), "name"), (fold(customer.code), "code")):
             if not key:
                 continue
             if key in rows_of and out[key] is not customer:
@@ -160,3 +117,61 @@ def load_customers(path: Path, config: Config) -> dict[str, Customer]:
             out[key], rows_of[key] = customer, row
     raise_if(problems)
     return out
+
+
+def _customer(
+    i: int, row: int, cells: Any, columns: dict[str, list[Any]], texts: dict[str, list[str]],
+    problem: Callable[..., None],
+) -> Customer | None:  # fmt: skip
+    """The customer on one row of the directory (None for a row without a name); what is wrong
+    with it goes to ``problem``."""
+
+    def text(field: str) -> str:
+        return texts[field][i] if field in texts else ""
+
+    name = text("name")
+    if not name:
+        if any(not is_empty(c) for c in cells):
+            problem(
+                Code.MISSING_VALUE,
+                "this row has data but no customer name",
+                row,
+                "name",
+                "fill in the customer's name, or delete the row",
+                ROW,
+            )
+        return None
+    language = fold(text("language"))
+    if language and language not in _LANGUAGES:
+        problem(
+            Code.BAD_VALUE,
+            f"{text('language')!r} is not a language we print invoices in",
+            row,
+            "language",
+            "write en (English) or es (Spanish), or leave it empty",
+            CELL,
+        )
+    flag = fold(cell_text(columns["einvoice"][i])) if "einvoice" in columns else ""
+    if flag.endswith(".0"):
+        flag = flag[:-2]
+    if flag not in _YES and flag not in _NO:
+        problem(
+            Code.BAD_VALUE,
+            f"{flag!r} is not yes or no",
+            row,
+            "einvoice",
+            "write yes (sí, x) or no, or leave it empty for no",
+            CELL,
+        )
+    return Customer(
+        name=name,
+        code=text("code"),
+        tax_id=text("tax_id"),
+        address=_address(columns["address"][i]) if "address" in columns else (),
+        city=text("city"),
+        country=text("country"),
+        email=text("email"),
+        language=_LANGUAGES.get(language, ""),
+        payment_terms=text("payment_terms"),
+        einvoice=flag in _YES,
+    )
