@@ -161,3 +161,16 @@ def test_readme_commands_exist():
         ci.stdout.strip()
         == "bash ci/system-packages.sh && pip install -e '.[test]' && python -m pytest -m \"not slow\""
     )
+
+
+def test_every_command_is_on_the_command_line(runner):
+    """The commands the README and the docs name, each with its help (a lost registration shows
+    here, not in the field)."""
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name in ("select", "inspect", "invoice", "void", "send", "registry", "init", "demo",
+                 "run", "watch", "sri", "credit-note"):  # fmt: skip
+        assert f"  {name} " in result.output, name
+        assert runner.invoke(main, [name, "--help"]).exit_code == 0, name
+    for sub in ("poll", "check", "resend", "ride", "list"):
+        assert runner.invoke(main, ["sri", sub, "--help"]).exit_code == 0, sub
