@@ -11,7 +11,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "massinvoice"
 
 # Lowest first: a module may import its own stage and the ones before it.
 STAGES = ["", "read", "registry", "select", "readback", "invoice", "send", "batch", "cli"]
-BASE = {"config", "model", "problems", "codes", "text", "files", "collector", "messages", "__init__"}
+BASE = {
+    "config",
+    "model",
+    "problems",
+    "codes",
+    "text",
+    "files",
+    "collector",
+    "messages",
+    "__init__",
+}
 
 
 def _modules() -> dict[str, Path]:
